@@ -1,0 +1,27 @@
+#include "common/status.h"
+
+#include <string>
+
+#include "grpcpp/support/status.h"
+
+namespace salesteam {
+
+// absl::StatusCode and grpc::StatusCode share the canonical numbering 0..16;
+// anything outside it is UNKNOWN rather than a code the peer cannot read.
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  const int code = static_cast<int>(status.code());
+  if (code < 1 || code > 16) {
+    return grpc::Status(grpc::StatusCode::UNKNOWN, std::string(status.message()));
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(code), std::string(status.message()));
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  const int code = static_cast<int>(status.error_code());
+  if (code < 1 || code > 16) return absl::UnknownError(status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(code), status.error_message());
+}
+
+}  // namespace salesteam

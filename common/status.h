@@ -1,0 +1,52 @@
+// Status handling for every Salesteam service: absl::Status inside, grpc::Status
+// at the edge. The conversion happens in exactly one place (this file), in both
+// directions, so that an error raised deep in a store reaches the caller with
+// the code and message it was raised with. Abseil 20220623 has no status
+// macros, so the project's RETURN_IF_ERROR / ASSIGN_OR_RETURN live here too.
+#ifndef SALESTEAM_COMMON_STATUS_H_
+#define SALESTEAM_COMMON_STATUS_H_
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace grpc {
+class Status;
+}  // namespace grpc
+
+namespace salesteam {
+
+// The gRPC status a client sees for an internal status: same code, same message.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The internal status for what a downstream gRPC call answered.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace salesteam
+
+#define SALESTEAM_STATUS_CONCAT_INNER_(a, b) a##b
+#define SALESTEAM_STATUS_CONCAT_(a, b) SALESTEAM_STATUS_CONCAT_INNER_(a, b)
+
+// Returns the status from the enclosing function when `expr` is not OK.
+#define RETURN_IF_ERROR(expr)                                              \
+  do {                                                                     \
+    if (::absl::Status _st_status = (expr); !_st_status.ok()) {            \
+      return _st_status;                                                   \
+    }                                                                      \
+  } while (false)
+
+// ASSIGN_OR_RETURN(lhs, expr): evaluates the absl::StatusOr `expr`; on error
+// returns its status, otherwise moves the value into `lhs` (which may declare
+// a variable, e.g. `auto rows`).
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  SALESTEAM_ASSIGN_OR_RETURN_IMPL_(SALESTEAM_STATUS_CONCAT_(_st_statusor_, __LINE__), lhs, expr)
+
+#define SALESTEAM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
+  auto statusor = (expr);                                     \
+  if (!statusor.ok()) {                                       \
+    return std::move(statusor).status();                      \
+  }                                                           \
+  lhs = std::move(statusor).value()
+
+#endif  // SALESTEAM_COMMON_STATUS_H_

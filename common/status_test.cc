@@ -1,0 +1,69 @@
+#include "common/status.h"
+
+#include "common/testing/status_matchers.h"
+#include "gmock/gmock.h"
+#include "grpcpp/support/status.h"
+#include "gtest/gtest.h"
+
+namespace salesteam {
+namespace {
+
+using ::salesteam::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(StatusConversion, EveryCanonicalCodeSurvivesTheRoundTripWithItsMessage) {
+  for (int code = 1; code <= 16; ++code) {
+    const absl::Status inside(static_cast<absl::StatusCode>(code), "member_id: not found");
+    const grpc::Status edge = ToGrpcStatus(inside);
+    EXPECT_EQ(static_cast<int>(edge.error_code()), code);
+    EXPECT_EQ(edge.error_message(), "member_id: not found");
+    EXPECT_EQ(FromGrpcStatus(edge), inside);
+  }
+}
+
+TEST(StatusConversion, OkMapsToOkBothWays) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
+}
+
+TEST(StatusConversion, ValidationErrorReachesTheClientAsInvalidArgumentNamingTheField) {
+  const grpc::Status edge = ToGrpcStatus(absl::InvalidArgumentError("team.time_zone: unknown"));
+  EXPECT_EQ(edge.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(edge.error_message(), "team.time_zone: unknown");
+}
+
+TEST(StatusConversion, NonCanonicalCodeBecomesUnknown) {
+  const absl::Status odd(static_cast<absl::StatusCode>(42), "odd");
+  EXPECT_EQ(ToGrpcStatus(odd).error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(42), "odd")),
+              StatusIs(absl::StatusCode::kUnknown));
+}
+
+absl::StatusOr<int> Half(int n) {
+  if (n % 2 != 0) return absl::InvalidArgumentError("n: odd");
+  return n / 2;
+}
+
+absl::StatusOr<int> Quarter(int n) {
+  ASSIGN_OR_RETURN(int half, Half(n));
+  ASSIGN_OR_RETURN(auto quarter, Half(half));
+  return quarter;
+}
+
+absl::Status CheckEven(int n) {
+  RETURN_IF_ERROR(Half(n).status());
+  return absl::OkStatus();
+}
+
+TEST(StatusMacros, AssignOrReturnPassesValuesAndStopsAtTheFirstError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_THAT(Quarter(6), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("n: odd")));
+}
+
+TEST(StatusMacros, ReturnIfErrorReturnsTheError) {
+  EXPECT_TRUE(CheckEven(4).ok());
+  EXPECT_THAT(CheckEven(3), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace salesteam
