@@ -8,6 +8,7 @@
 #ifndef SALESTEAM_COMMON_AUTH_AUTH_H_
 #define SALESTEAM_COMMON_AUTH_AUTH_H_
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,16 @@ class ClientContext;
 }  // namespace grpc
 
 namespace salesteam::auth {
+
+// The gRPC metadata key that carries "Bearer <jwt>" (always lower case on the
+// wire).
+inline constexpr char kAuthorizationMetadataKey[] = "authorization";
+
+// How far the verifier's clock and the issuer's may disagree: a token is
+// still accepted up to this long after `exp`, and `nbf`/`iat` may lie up to
+// this long in the future. Pods on different nodes drift by a few seconds;
+// 30 s covers that without stretching a token's life noticeably.
+inline constexpr absl::Duration kClockSkew = absl::Seconds(30);
 
 // What a caller is allowed to do, from least to most.
 enum class Role { kRep, kManager, kAdmin, kService };
@@ -46,15 +57,19 @@ struct Principal {
 // configuration. Refuses secrets shorter than 32 bytes.
 absl::StatusOr<std::string> LoadJwtSecret();
 
-// Verifies bearer tokens. Only HS256 is accepted: `none`, RS*/ES* and any
-// other algorithm are refused whatever the signature says.
+// Verifies bearer tokens. Only HS256 is accepted: `none`, RS*/ES*, HS384/512
+// and any other algorithm are refused whatever the signature says. Thread-safe
+// (immutable after construction).
 class TokenVerifier {
  public:
   explicit TokenVerifier(std::string secret);
 
-  // `authorization` is the whole metadata value, "Bearer <jwt>". Missing,
-  // malformed, expired, not-yet-valid, wrongly signed or alg-confused tokens,
-  // and tokens without sub/role/exp, are UNAUTHENTICATED with a reason.
+  // `authorization` is the whole metadata value, "Bearer <jwt>" (the scheme
+  // is matched case-insensitively, RFC 7235); pass "" when the call had none.
+  // Missing, malformed, expired, not-yet-valid, wrongly signed or
+  // alg-confused tokens, tokens without sub/role/exp, with an unknown role or
+  // with `teams` not an array of strings are UNAUTHENTICATED with a reason.
+  // `exp`, `nbf` and `iat` are checked against `now` allowing kClockSkew.
   absl::StatusOr<Principal> Verify(absl::string_view authorization, absl::Time now) const;
 
  private:
@@ -62,20 +77,38 @@ class TokenVerifier {
 };
 
 // A signed HS256 token for `principal`, issued at `now`, expiring at now + ttl.
+// INVALID_ARGUMENT for an empty subject or team id, a ttl <= 0, or a secret
+// shorter than 32 bytes.
 absl::StatusOr<std::string> MintToken(absl::string_view secret, const Principal& principal,
                                       absl::Duration ttl, absl::Time now);
 
-// Per-call credentials that send "authorization: Bearer <token>" on every
-// call, on insecure and TLS channels alike (service-to-service calls).
+// Per-call credentials that send "authorization: Bearer <token>", on
+// insecure and TLS channels alike (service-to-service calls): set them on
+// each call with ClientContext::set_credentials. gRPC normally withholds call
+// credentials from channels below privacy-and-integrity; these ask for no
+// minimum security level, because the suite also runs without TLS and its
+// calls must still authenticate. gRPC 1.51 refuses to compose call
+// credentials into *insecure* channel credentials (CompositeChannelCredentials
+// fails every call with "Invalid credentials"), so attach them per call, not
+// per channel; over TLS either way works.
 std::shared_ptr<grpc::CallCredentials> BearerTokenCredentials(std::string token);
 
-// Attaches the token to one call.
+// Attaches the token to one call as plain metadata; the same effect as
+// BearerTokenCredentials, for code that builds its ClientContext itself.
 void AttachBearerToken(grpc::ClientContext& context, absl::string_view token);
 
-// Authorisation. Admin and service principals pass every check; managers pass
-// for teams in their `teams` claim; reps read their own team (and their own
-// member record) and write nothing but what a service explicitly allows them.
-// Each failure is PERMISSION_DENIED with a message naming what was refused.
+// Authorisation. Admin and service principals pass every team/member check;
+// managers read and write the teams in their `teams` claim and the members of
+// those teams (and read their own member record); reps read their own team,
+// its members and their own member record, and write nothing through these
+// helpers (a service that lets reps record their own activity compares the
+// subject itself). Each failure is PERMISSION_DENIED with a message naming
+// the principal and what was refused, e.g.
+//   principal "m-1" (rep) may not write team "t-2"
+//
+// CheckRole is the exception to "admin and service pass everything": it
+// passes exactly the roles listed, so an RPC meant only for other services
+// can say CheckRole(p, {Role::kService}).
 absl::Status CheckRole(const Principal& principal, std::initializer_list<Role> allowed);
 absl::Status CheckCanReadTeam(const Principal& principal, absl::string_view team_id);
 absl::Status CheckCanWriteTeam(const Principal& principal, absl::string_view team_id);

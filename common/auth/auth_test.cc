@@ -1,0 +1,511 @@
+#include "common/auth/auth.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+#include "salesteam/testing/v1/echo.grpc.pb.h"
+
+#include "common/testing/status_matchers.h"
+#include "common/testing/test_env.h"
+
+ABSL_DECLARE_FLAG(std::string, jwt_secret_file);
+
+namespace salesteam::auth {
+namespace {
+
+using ::salesteam::testing::IsOk;
+using ::salesteam::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-test-secret";
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+Principal Who(std::string subject, Role role = Role::kRep, std::vector<std::string> teams = {}) {
+  return Principal{.subject = std::move(subject), .role = role, .teams = std::move(teams)};
+}
+
+std::string B64(absl::string_view s) { return absl::WebSafeBase64Escape(s); }
+
+// header.payload.signature with an HMAC over the first two segments made with
+// `md` (nullptr: empty signature), whatever the header claims.
+std::string Craft(absl::string_view header_json, absl::string_view payload_json,
+                  const EVP_MD* md = EVP_sha256(), absl::string_view secret = kSecret) {
+  std::string signing_input = absl::StrCat(B64(header_json), ".", B64(payload_json));
+  std::string signature;
+  if (md != nullptr) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    HMAC(md, secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
+         &mac_len);
+    signature = B64(absl::string_view(reinterpret_cast<const char*>(mac), mac_len));
+  }
+  return absl::StrCat(signing_input, ".", signature);
+}
+
+const char kHs256Header[] = R"({"alg":"HS256","typ":"JWT"})";
+
+// Claims that verify at kNow; tests replace one piece to make one defect.
+std::string Claims(absl::string_view extra = "", absl::string_view role = R"("role":"manager",)") {
+  return absl::StrCat(R"({"sub":"m-1",)", role, R"("teams":["t-1","t-2"],"iat":)",
+                      absl::ToUnixSeconds(kNow) - 60, R"(,"exp":)",
+                      absl::ToUnixSeconds(kNow) + 3600, extra, "}");
+}
+
+absl::StatusOr<Principal> VerifyRaw(absl::string_view token, absl::Time now = kNow) {
+  return TokenVerifier(kSecret).Verify(absl::StrCat("Bearer ", token), now);
+}
+
+TEST(TokenVerifierTest, CraftedWellFormedTokenIsAccepted) {
+  // Guards the crafting helper: every rejection below differs from this token
+  // in exactly the defect it names.
+  ASSERT_OK_AND_ASSIGN(Principal principal, VerifyRaw(Craft(kHs256Header, Claims())));
+  EXPECT_EQ(principal.subject, "m-1");
+  EXPECT_EQ(principal.role, Role::kManager);
+  EXPECT_THAT(principal.teams, ElementsAre("t-1", "t-2"));
+}
+
+TEST(TokenVerifierTest, MintedTokenRoundTripsEveryRole) {
+  for (Role role : {Role::kRep, Role::kManager, Role::kAdmin, Role::kService}) {
+    Principal in{.subject = "m-7", .role = role, .teams = {"t-9"}};
+    ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, in, absl::Hours(1), kNow));
+    ASSERT_OK_AND_ASSIGN(Principal out,
+                         TokenVerifier(kSecret).Verify(absl::StrCat("Bearer ", token), kNow));
+    EXPECT_EQ(out.subject, "m-7");
+    EXPECT_EQ(out.role, role);
+    EXPECT_THAT(out.teams, ElementsAre("t-9"));
+  }
+}
+
+TEST(TokenVerifierTest, MintedTokenWithoutTeamsHasEmptyTeams) {
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, Who("svc-activity", Role::kService),
+                                                    absl::Minutes(5), kNow));
+  ASSERT_OK_AND_ASSIGN(Principal out, VerifyRaw(token));
+  EXPECT_THAT(out.teams, IsEmpty());
+}
+
+TEST(TokenVerifierTest, TeamIdsWithJsonSpecialCharactersSurvive) {
+  Principal in{.subject = "m-\"1\"", .role = Role::kRep, .teams = {"t\\1", "t\"2", "ü"}};
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, in, absl::Hours(1), kNow));
+  ASSERT_OK_AND_ASSIGN(Principal out, VerifyRaw(token));
+  EXPECT_EQ(out.subject, in.subject);
+  EXPECT_EQ(out.teams, in.teams);
+}
+
+TEST(TokenVerifierTest, SchemeIsCaseInsensitive) {
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, Who("m-1"), absl::Hours(1), kNow));
+  EXPECT_THAT(TokenVerifier(kSecret).Verify(absl::StrCat("bearer ", token), kNow), IsOk());
+}
+
+TEST(TokenVerifierTest, MissingAuthorizationIsUnauthenticated) {
+  EXPECT_THAT(TokenVerifier(kSecret).Verify("", kNow),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("missing")));
+}
+
+TEST(TokenVerifierTest, TokenWithoutBearerSchemeIsUnauthenticated) {
+  const std::string token = Craft(kHs256Header, Claims());
+  const TokenVerifier verifier(kSecret);
+  EXPECT_THAT(verifier.Verify(token, kNow),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not a bearer token")));
+  EXPECT_THAT(verifier.Verify(absl::StrCat("Basic ", token), kNow),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier.Verify(absl::StrCat("Bearer", token), kNow),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier.Verify("Bearer ", kNow), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST(TokenVerifierTest, GarbageIsUnauthenticated) {
+  for (absl::string_view garbage : {"garbage", "a.b", "a.b.c.d", "!!!.???.***", "..", "e30.e30.",
+                                    "bm90IGpzb24.e30.c2ln", "W10.e30.c2ln" /* header is [] */}) {
+    EXPECT_THAT(VerifyRaw(garbage), StatusIs(absl::StatusCode::kUnauthenticated)) << garbage;
+  }
+  EXPECT_THAT(VerifyRaw(std::string(9000, 'a')),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("8 KiB")));
+}
+
+TEST(TokenVerifierTest, AlgNoneWithEmptySignatureIsUnauthenticated) {
+  for (absl::string_view header :
+       {R"({"alg":"none","typ":"JWT"})", R"({"alg":"None"})", R"({"alg":"NONE"})"}) {
+    EXPECT_THAT(VerifyRaw(Craft(header, Claims(), nullptr)),
+                StatusIs(absl::StatusCode::kUnauthenticated))
+        << header;
+  }
+}
+
+TEST(TokenVerifierTest, AlgNoneIsRefusedEvenWithAValidHmac) {
+  EXPECT_THAT(VerifyRaw(Craft(R"({"alg":"none"})", Claims())),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("\"none\" is not accepted")));
+}
+
+TEST(TokenVerifierTest, AsymmetricHeaderSignedWithTheSecretIsUnauthenticated) {
+  // The RS256/HS256 confusion: an attacker who knows a public key signs with
+  // it as an HMAC key. Here we even use the real secret; the header alone
+  // must sink the token.
+  for (absl::string_view header :
+       {R"({"alg":"RS256","typ":"JWT"})", R"({"alg":"ES256","typ":"JWT"})",
+        R"({"alg":"PS256","typ":"JWT"})"}) {
+    EXPECT_THAT(VerifyRaw(Craft(header, Claims())),
+                StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("only HS256")))
+        << header;
+  }
+}
+
+TEST(TokenVerifierTest, OtherHmacAlgorithmsAreUnauthenticated) {
+  EXPECT_THAT(VerifyRaw(Craft(R"({"alg":"HS384"})", Claims(), EVP_sha384())),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("only HS256")));
+  EXPECT_THAT(VerifyRaw(Craft(R"({"alg":"HS512"})", Claims(), EVP_sha512())),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("only HS256")));
+}
+
+TEST(TokenVerifierTest, HeaderWithoutAlgIsUnauthenticated) {
+  EXPECT_THAT(VerifyRaw(Craft(R"({"typ":"JWT"})", Claims())),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("alg")));
+  EXPECT_THAT(VerifyRaw(Craft(R"({"alg":256})", Claims())),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("alg")));
+}
+
+TEST(TokenVerifierTest, CriticalHeaderExtensionsAreUnauthenticated) {
+  EXPECT_THAT(VerifyRaw(Craft(R"({"alg":"HS256","crit":["exp"]})", Claims())),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("crit")));
+}
+
+TEST(TokenVerifierTest, WrongSecretIsUnauthenticated) {
+  const std::string other = "another-secret-of-at-least-thirty-two-bytes";
+  EXPECT_THAT(VerifyRaw(Craft(kHs256Header, Claims(), EVP_sha256(), other)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
+  ASSERT_OK_AND_ASSIGN(std::string minted, MintToken(other, Who("m-1"), absl::Hours(1), kNow));
+  EXPECT_THAT(VerifyRaw(minted), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST(TokenVerifierTest, TamperedPayloadIsUnauthenticated) {
+  const std::string genuine = Craft(kHs256Header, Claims());
+  const std::string forged_payload = B64(Claims("", R"("role":"admin",)"));
+  std::vector<std::string> parts = absl::StrSplit(genuine, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_THAT(VerifyRaw(absl::StrCat(parts[0], ".", forged_payload, ".", parts[2])),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
+}
+
+TEST(TokenVerifierTest, ExpiredTokenIsUnauthenticated) {
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, Who("m-1"), absl::Minutes(10), kNow));
+  EXPECT_THAT(VerifyRaw(token, kNow + absl::Minutes(10) + kClockSkew),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+  EXPECT_THAT(VerifyRaw(token, kNow + absl::Hours(24)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST(TokenVerifierTest, ExpiryWithinClockSkewIsTolerated) {
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, Who("m-1"), absl::Minutes(10), kNow));
+  EXPECT_THAT(VerifyRaw(token, kNow + absl::Minutes(10) + kClockSkew - absl::Seconds(1)), IsOk());
+}
+
+TEST(TokenVerifierTest, NotBeforeInTheFutureIsUnauthenticated) {
+  const std::string nbf = absl::StrCat(R"(,"nbf":)", absl::ToUnixSeconds(kNow + absl::Minutes(5)));
+  EXPECT_THAT(VerifyRaw(Craft(kHs256Header, Claims(nbf))),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not valid before")));
+  // Once its time has come, the same token is good.
+  EXPECT_THAT(VerifyRaw(Craft(kHs256Header, Claims(nbf)), kNow + absl::Minutes(5)), IsOk());
+}
+
+TEST(TokenVerifierTest, NotBeforeWithinClockSkewIsTolerated) {
+  const std::string nbf = absl::StrCat(R"(,"nbf":)", absl::ToUnixSeconds(kNow + absl::Seconds(10)));
+  EXPECT_THAT(VerifyRaw(Craft(kHs256Header, Claims(nbf))), IsOk());
+}
+
+TEST(TokenVerifierTest, IssuedInTheFutureIsUnauthenticated) {
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, Who("m-1"), absl::Hours(1), kNow));
+  EXPECT_THAT(VerifyRaw(token, kNow - absl::Minutes(5)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("issued in the future")));
+}
+
+TEST(TokenVerifierTest, MissingOrMistypedClaimsAreUnauthenticated) {
+  const std::string exp = absl::StrCat(absl::ToUnixSeconds(kNow) + 3600);
+  const std::vector<std::tuple<std::string, std::string>> cases = {
+      {absl::StrCat(R"({"role":"rep","exp":)", exp, "}"), R"("sub" is missing)"},
+      {absl::StrCat(R"({"sub":"","role":"rep","exp":)", exp, "}"), R"("sub" is not)"},
+      {absl::StrCat(R"({"sub":7,"role":"rep","exp":)", exp, "}"), R"("sub" is not)"},
+      {absl::StrCat(R"({"sub":"m-1","exp":)", exp, "}"), R"("role" is missing)"},
+      {absl::StrCat(R"({"sub":"m-1","role":"superuser","exp":)", exp, "}"), "unknown role"},
+      {absl::StrCat(R"({"sub":"m-1","role":"Admin","exp":)", exp, "}"), "unknown role"},
+      {absl::StrCat(R"({"sub":"m-1","role":["admin"],"exp":)", exp, "}"), R"("role" is not)"},
+      {R"({"sub":"m-1","role":"rep"})", R"("exp" is missing)"},
+      {R"({"sub":"m-1","role":"rep","exp":"tomorrow"})", "NumericDate"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","teams":"t-1","exp":)", exp, "}"), "not an array"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","teams":[1],"exp":)", exp, "}"),
+       "other than team ids"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","teams":[""],"exp":)", exp, "}"),
+       "other than team ids"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","nbf":"soon","exp":)", exp, "}"), "NumericDate"},
+  };
+  for (const auto& [claims, reason] : cases) {
+    EXPECT_THAT(VerifyRaw(Craft(kHs256Header, claims)),
+                StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr(reason)))
+        << claims;
+  }
+}
+
+TEST(MintTokenTest, RefusesBadInput) {
+  EXPECT_THAT(MintToken("short", Who("m-1"), absl::Hours(1), kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(MintToken(kSecret, Who(""), absl::Hours(1), kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(MintToken(kSecret, Who("m-1"), absl::ZeroDuration(), kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(MintToken(kSecret, Who("m-1", Role::kRep, {""}), absl::Hours(1), kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(RoleTest, NamesRoundTrip) {
+  for (Role role : {Role::kRep, Role::kManager, Role::kAdmin, Role::kService}) {
+    ASSERT_OK_AND_ASSIGN(Role parsed, ParseRole(RoleName(role)));
+    EXPECT_EQ(parsed, role);
+  }
+  EXPECT_THAT(ParseRole("root"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// LoadJwtSecret reads process-wide state; each test restores it.
+class LoadJwtSecretTest : public ::testing::Test {
+ protected:
+  void SetUp() override { unsetenv("SALESTEAM_JWT_SECRET"); }
+  void TearDown() override { unsetenv("SALESTEAM_JWT_SECRET"); }
+
+  absl::FlagSaver flag_saver_;
+};
+
+TEST_F(LoadJwtSecretTest, EnvironmentWins) {
+  const std::string dir = testing::MakeTempDir("auth");
+  const std::string path = dir + "/secret";
+  std::ofstream(path) << "from-the-file-from-the-file-from-the-file\n";
+  absl::SetFlag(&FLAGS_jwt_secret_file, path);
+  setenv("SALESTEAM_JWT_SECRET", kSecret, 1);
+  ASSERT_OK_AND_ASSIGN(std::string secret, LoadJwtSecret());
+  EXPECT_EQ(secret, kSecret);
+}
+
+TEST_F(LoadJwtSecretTest, FileIsReadWithoutTrailingNewline) {
+  const std::string dir = testing::MakeTempDir("auth");
+  const std::string path = dir + "/secret";
+  std::ofstream(path) << "from-the-file-from-the-file-from-the-file\n";
+  absl::SetFlag(&FLAGS_jwt_secret_file, path);
+  ASSERT_OK_AND_ASSIGN(std::string secret, LoadJwtSecret());
+  EXPECT_EQ(secret, "from-the-file-from-the-file-from-the-file");
+}
+
+TEST_F(LoadJwtSecretTest, UnreadableFileIsAnError) {
+  absl::SetFlag(&FLAGS_jwt_secret_file, "/nonexistent/secret");
+  EXPECT_THAT(LoadJwtSecret(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/nonexistent/secret")));
+}
+
+TEST_F(LoadJwtSecretTest, ShortSecretsAreRefused) {
+  setenv("SALESTEAM_JWT_SECRET", "too-short", 1);
+  EXPECT_THAT(LoadJwtSecret(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("SALESTEAM_JWT_SECRET")));
+  setenv("SALESTEAM_JWT_SECRET", "", 1);
+  EXPECT_THAT(LoadJwtSecret(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(LoadJwtSecretTest, WithoutConfigurationTheDevelopmentSecretMintsUsableTokens) {
+  absl::SetFlag(&FLAGS_jwt_secret_file, "");
+  ASSERT_OK_AND_ASSIGN(std::string secret, LoadJwtSecret());
+  ASSERT_OK_AND_ASSIGN(std::string token,
+                       MintToken(secret, Who("m-1"), absl::Hours(1), absl::Now()));
+  EXPECT_THAT(TokenVerifier(secret).Verify(absl::StrCat("Bearer ", token), absl::Now()), IsOk());
+}
+
+// The policy matrix: every role against own and foreign teams and members.
+// The principal is member "m-1" in team "t-1"; "m-2" is a teammate; "m-3" is
+// in team "t-2".
+struct PolicyCase {
+  Role role;
+  bool read_own_team, read_other_team, write_own_team, write_other_team;
+  bool read_self, read_teammate, read_outsider;
+  bool write_self, write_teammate, write_outsider;
+  bool management_own_team, management_other_team;
+};
+
+class PolicyTest : public ::testing::TestWithParam<PolicyCase> {};
+
+TEST_P(PolicyTest, GrantsExactlyWhatTheRoleMay) {
+  const PolicyCase& c = GetParam();
+  const Principal p{.subject = "m-1", .role = c.role, .teams = {"t-1"}};
+  auto allowed = [](const absl::Status& status) {
+    EXPECT_TRUE(status.ok() || status.code() == absl::StatusCode::kPermissionDenied) << status;
+    return status.ok();
+  };
+  EXPECT_EQ(allowed(CheckCanReadTeam(p, "t-1")), c.read_own_team);
+  EXPECT_EQ(allowed(CheckCanReadTeam(p, "t-2")), c.read_other_team);
+  EXPECT_EQ(allowed(CheckCanWriteTeam(p, "t-1")), c.write_own_team);
+  EXPECT_EQ(allowed(CheckCanWriteTeam(p, "t-2")), c.write_other_team);
+  EXPECT_EQ(allowed(CheckCanReadMember(p, "m-1", "t-1")), c.read_self);
+  EXPECT_EQ(allowed(CheckCanReadMember(p, "m-2", "t-1")), c.read_teammate);
+  EXPECT_EQ(allowed(CheckCanReadMember(p, "m-3", "t-2")), c.read_outsider);
+  EXPECT_EQ(allowed(CheckCanWriteMember(p, "m-1", "t-1")), c.write_self);
+  EXPECT_EQ(allowed(CheckCanWriteMember(p, "m-2", "t-1")), c.write_teammate);
+  EXPECT_EQ(allowed(CheckCanWriteMember(p, "m-3", "t-2")), c.write_outsider);
+  EXPECT_EQ(CanSeeManagementData(p, "t-1"), c.management_own_team);
+  EXPECT_EQ(CanSeeManagementData(p, "t-2"), c.management_other_team);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllRoles, PolicyTest,
+    ::testing::Values(
+        //          team: rd own, rd oth, wr own, wr oth; member rd: self, mate, out;
+        //          member wr: self, mate, out; management: own, other
+        PolicyCase{Role::kRep, true, false, false, false, true, true, false, false, false, false,
+                   false, false},
+        PolicyCase{Role::kManager, true, false, true, false, true, true, false, true, true, false,
+                   true, false},
+        PolicyCase{Role::kAdmin, true, true, true, true, true, true, true, true, true, true, true,
+                   true},
+        PolicyCase{Role::kService, true, true, true, true, true, true, true, true, true, true, true,
+                   true}),
+    [](const ::testing::TestParamInfo<PolicyCase>& info) {
+      return std::string(RoleName(info.param.role));
+    });
+
+TEST(PolicyTest, RepReadsOwnMemberRecordAfterMovingTeams) {
+  // The record now sits in a team the token does not name yet.
+  const Principal rep{.subject = "m-1", .role = Role::kRep, .teams = {"t-1"}};
+  EXPECT_THAT(CheckCanReadMember(rep, "m-1", "t-9"), IsOk());
+  EXPECT_THAT(CheckCanWriteMember(rep, "m-1", "t-9"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST(PolicyTest, EmptyTeamIdNeverMatches) {
+  const Principal manager{.subject = "m-1", .role = Role::kManager, .teams = {"t-1"}};
+  EXPECT_THAT(CheckCanReadTeam(manager, ""), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_FALSE(CanSeeManagementData(manager, ""));
+}
+
+TEST(PolicyTest, DenialsNameThePrincipalAndWhatWasRefused) {
+  const Principal rep{.subject = "m-1", .role = Role::kRep, .teams = {"t-1"}};
+  EXPECT_THAT(CheckCanWriteTeam(rep, "t-2"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       R"(principal "m-1" (rep) may not write team "t-2")"));
+  EXPECT_THAT(CheckCanReadMember(rep, "m-3", "t-2"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       R"(principal "m-1" (rep) may not read member "m-3" of team "t-2")"));
+  EXPECT_THAT(CheckRole(rep, {Role::kManager, Role::kAdmin}),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("(rep) may not call this method (it needs role manager or "
+                                 "admin)")));
+}
+
+TEST(PolicyTest, CheckRolePassesExactlyTheListedRoles) {
+  const Principal admin = Who("a", Role::kAdmin);
+  const Principal service = Who("svc", Role::kService);
+  EXPECT_THAT(CheckRole(service, {Role::kService}), IsOk());
+  EXPECT_THAT(CheckRole(admin, {Role::kService}), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(CheckRole(admin, {Role::kManager, Role::kAdmin}), IsOk());
+}
+
+// Over a real gRPC channel without TLS: the server echoes the authorization
+// metadata it received and the subject it verified from it.
+class EchoAuthorization final : public salesteam::testing::v1::EchoService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
+                                 const salesteam::testing::v1::EchoRequest* /*request*/,
+                                 salesteam::testing::v1::EchoResponse* response) override {
+    std::string authorization;
+    auto it = context->client_metadata().find(kAuthorizationMetadataKey);
+    if (it != context->client_metadata().end()) {
+      authorization.assign(it->second.data(), it->second.size());
+    }
+    response->set_message(authorization);
+    if (absl::StatusOr<Principal> principal =
+            TokenVerifier(kSecret).Verify(authorization, absl::Now());
+        principal.ok()) {
+      response->set_principal(principal->subject);
+    }
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+class BearerOverInsecureChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port_, 0);
+    ASSERT_OK_AND_ASSIGN(token_, MintToken(kSecret, Who("svc-sprint", Role::kService),
+                                           absl::Minutes(5), absl::Now()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  std::string Address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  salesteam::testing::v1::EchoResponse Call(
+      const std::shared_ptr<grpc::ChannelCredentials>& channel_credentials,
+      const std::function<void(grpc::ClientContext&)>& prepare) {
+    auto stub = salesteam::testing::v1::EchoService::NewStub(
+        grpc::CreateChannel(Address(), channel_credentials));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    prepare(context);
+    salesteam::testing::v1::EchoRequest request;
+    request.set_message("hello");
+    salesteam::testing::v1::EchoResponse response;
+    grpc::Status status = stub->Echo(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+    return response;
+  }
+
+  EchoAuthorization service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::string token_;
+};
+
+TEST_F(BearerOverInsecureChannelTest, PerCallCredentialsDeliverTheToken) {
+  auto response = Call(grpc::InsecureChannelCredentials(), [&](grpc::ClientContext& context) {
+    context.set_credentials(BearerTokenCredentials(token_));
+  });
+  EXPECT_EQ(response.message(), absl::StrCat("Bearer ", token_));
+  EXPECT_EQ(response.principal(), "svc-sprint");
+}
+
+TEST_F(BearerOverInsecureChannelTest, AttachBearerTokenDeliversTheToken) {
+  auto response = Call(grpc::InsecureChannelCredentials(),
+                       [&](grpc::ClientContext& context) { AttachBearerToken(context, token_); });
+  EXPECT_EQ(response.message(), absl::StrCat("Bearer ", token_));
+  EXPECT_EQ(response.principal(), "svc-sprint");
+}
+
+TEST_F(BearerOverInsecureChannelTest, CallWithoutCredentialsCarriesNoToken) {
+  auto response = Call(grpc::InsecureChannelCredentials(), [](grpc::ClientContext&) {});
+  EXPECT_EQ(response.message(), "");
+  EXPECT_EQ(response.principal(), "");
+}
+
+}  // namespace
+}  // namespace salesteam::auth
