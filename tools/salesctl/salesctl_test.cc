@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -149,6 +153,107 @@ TEST(SalesctlHealthTest, JsonOutputIsParseable) {
   const auto& second = services[1].struct_value().fields();
   EXPECT_EQ(second.at("status").string_value(), "UNAVAILABLE");
   EXPECT_FALSE(second.at("reachable").bool_value());
+}
+
+// TLS: a throwaway CA signs a server certificate for 127.0.0.1 and a client
+// certificate, made with the openssl command line once per suite.
+class SalesctlTlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::MakeTempDir("salesctl-tls"));
+    const std::string script =
+        absl::StrCat("cd ", *dir_, " && (",
+                     "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
+                     "-subj /CN=salesteam-test-ca && ",
+                     "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
+                     "-subj /CN=salesteam.test && ",
+                     "printf 'subjectAltName=IP:127.0.0.1,DNS:salesteam.test\\n' > server.ext && ",
+                     "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+                     "-out server.pem -days 1 -extfile server.ext && ",
+                     "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+                     "-subj /CN=salesctl && ",
+                     "printf 'extendedKeyUsage=clientAuth\\n' > client.ext && ",
+                     "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+                     "-out client.pem -days 1 -extfile client.ext",
+                     ") >/dev/null 2>&1");
+    ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  }
+  static void TearDownTestSuite() {
+    std::system(absl::StrCat("rm -rf ", *dir_).c_str());
+    delete dir_;
+  }
+
+  static std::string File(const std::string& name) { return absl::StrCat(*dir_, "/", name); }
+  static std::string Read(const std::string& name) {
+    std::ifstream file(File(name));
+    std::ostringstream contents;
+    contents << file.rdbuf();
+    return contents.str();
+  }
+
+  // A TLS server answering health for roster; `require_client_cert` for mTLS.
+  void Start(bool require_client_cert) {
+    grpc::SslServerCredentialsOptions options(
+        require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                            : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    options.pem_root_certs = Read("ca.pem");
+    options.pem_key_cert_pairs.push_back({Read("server.key"), Read("server.pem")});
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(options), &port_);
+    builder.RegisterService(&echo_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    server_->GetHealthCheckService()->SetServingStatus("salesteam.roster.v1.RosterService", true);
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  std::string Health(const std::string& flags) {
+    return absl::StrCat("health roster --roster_address=127.0.0.1:", port_, " ", flags);
+  }
+
+  static std::string* dir_;
+  EchoService echo_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+std::string* SalesctlTlsTest::dir_ = nullptr;
+
+TEST_F(SalesctlTlsTest, HealthOverTlsVerifiesTheServerAgainstTheGivenCa) {
+  Start(/*require_client_cert=*/false);
+  EXPECT_EQ(Salesctl(Health(absl::StrCat("--tls --ca_cert=", File("ca.pem")))).exit_code, 0);
+  // The same name the certificate carries, when the address says otherwise.
+  EXPECT_EQ(Salesctl(Health(absl::StrCat("--tls --ca_cert=", File("ca.pem"),
+                                         " --tls_server_name=salesteam.test")))
+                .exit_code,
+            0);
+  // The system roots do not know the test CA, and plaintext is no TLS.
+  EXPECT_EQ(Salesctl(Health("--tls")).exit_code, 1);
+  EXPECT_EQ(Salesctl(Health("")).exit_code, 1);
+  EXPECT_EQ(Salesctl(Health(absl::StrCat("--tls --ca_cert=", File("ca.pem"),
+                                         " --tls_server_name=someone.else")))
+                .exit_code,
+            1);
+}
+
+TEST_F(SalesctlTlsTest, MutualTlsNeedsTheClientCertificate) {
+  Start(/*require_client_cert=*/true);
+  const std::string tls = absl::StrCat("--tls --ca_cert=", File("ca.pem"));
+  EXPECT_EQ(Salesctl(Health(tls)).exit_code, 1);
+  EXPECT_EQ(Salesctl(Health(absl::StrCat(tls, " --client_cert=", File("client.pem"),
+                                         " --client_key=", File("client.key"))))
+                .exit_code,
+            0);
+}
+
+TEST_F(SalesctlTlsTest, UnreadableCaFileFails) {
+  Start(/*require_client_cert=*/false);
+  Outcome run = Salesctl(Health("--tls --ca_cert=/nonexistent/ca.pem"), /*with_stderr=*/true);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("/nonexistent/ca.pem"));
 }
 
 TEST(SalesctlTokenTest, MintedTokenVerifiesWithTheSameSecret) {
