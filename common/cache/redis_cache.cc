@@ -33,7 +33,7 @@ bool IsIdempotent(const Command& command) {
       "ZSCORE",  "ZCARD",    "ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
       "ZRANK",   "ZREVRANK", "HGET",   "HMGET",     "HGETALL",       "HLEN",
       "STRLEN",  "TYPE",     "DEL",    "UNLINK",    "EXPIRE",        "PEXPIRE",
-      "PERSIST", "HSET",     "HDEL",   "ZREM",      "SELECT"};
+      "PERSIST", "HSET",     "HDEL",   "ZREM"};
   for (absl::string_view known : kAlways) {
     if (name == known) return true;
   }
@@ -46,6 +46,40 @@ bool IsIdempotent(const Command& command) {
     return true;
   }
   return false;
+}
+
+// Pooled connections are shared by every caller, so a pipeline must leave
+// its connection as it found it: no database switch, no subscriber or
+// monitor mode, no open transaction or WATCH (MULTI ... EXEC is fine within
+// one pipeline, and makes it atomic).
+absl::Status CheckLeavesConnectionClean(absl::Span<const Command> commands) {
+  static constexpr absl::string_view kStateful[] = {
+      "SELECT",     "AUTH",       "HELLO",   "RESET", "QUIT",    "SUBSCRIBE",
+      "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "WATCH", "UNWATCH", "SWAPDB"};
+  bool in_transaction = false;
+  for (const Command& command : commands) {
+    if (command.empty()) return absl::InvalidArgumentError("redis: empty command in pipeline");
+    const std::string name = absl::AsciiStrToUpper(command[0]);
+    for (absl::string_view stateful : kStateful) {
+      if (name == stateful) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("redis: ", name, " would change a shared pooled connection"));
+      }
+    }
+    if (name == "CLIENT" && command.size() > 1 && absl::AsciiStrToUpper(command[1]) == "REPLY") {
+      return absl::InvalidArgumentError("redis: CLIENT REPLY would desynchronise the pipeline");
+    }
+    if (name == "MULTI") {
+      if (in_transaction) return absl::InvalidArgumentError("redis: nested MULTI");
+      in_transaction = true;
+    } else if (name == "EXEC" || name == "DISCARD") {
+      if (!in_transaction)
+        return absl::InvalidArgumentError(absl::StrCat("redis: ", name, " without MULTI"));
+      in_transaction = false;
+    }
+  }
+  if (in_transaction) return absl::InvalidArgumentError("redis: MULTI without EXEC in pipeline");
+  return absl::OkStatus();
 }
 
 Reply ConvertReply(const redisReply* r) {
@@ -214,7 +248,9 @@ void RedisCache::DropIdle() {
   // `dropped` closes the sockets here, outside the lock.
 }
 
-absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Connect(absl::Time deadline) {
+absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Connect(
+    absl::Time deadline, bool* transport_failure) {
+  *transport_failure = false;
   const absl::Duration budget = std::min(options_.connect_timeout, deadline - absl::Now());
   if (budget <= absl::ZeroDuration()) {
     return absl::UnavailableError(
@@ -224,6 +260,7 @@ absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Connect(absl
   if (ctx == nullptr) return absl::ResourceExhaustedError("redis: out of memory connecting");
   auto connection = std::make_unique<Connection>(ctx);
   if (ctx->err != 0) {
+    *transport_failure = true;
     return absl::UnavailableError(
         absl::StrCat("redis ", options_.address, ": connect failed: ", ctx->errstr));
   }
@@ -240,6 +277,7 @@ absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Connect(absl
     auto* reply = static_cast<redisReply*>(
         redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), argvlen.data()));
     if (reply == nullptr) {
+      *transport_failure = true;
       return absl::UnavailableError(
           absl::StrCat("redis ", options_.address, ": ", args[0], " failed: ", ctx->errstr));
     }
@@ -257,7 +295,9 @@ absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Connect(absl
   return connection;
 }
 
-absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Acquire(absl::Time deadline) {
+absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Acquire(
+    absl::Time deadline, bool* transport_failure) {
+  *transport_failure = false;
   // Closed after the lock is released: closing is a syscall.
   std::vector<std::unique_ptr<Connection>> dead;
   {
@@ -283,7 +323,7 @@ absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Acquire(absl
       dead.push_back(std::move(connection));
     }
   }
-  absl::StatusOr<std::unique_ptr<Connection>> connection = Connect(deadline);
+  absl::StatusOr<std::unique_ptr<Connection>> connection = Connect(deadline, transport_failure);
   if (!connection.ok()) {
     absl::MutexLock lock(&mu_);
     --open_connections_;
@@ -305,9 +345,7 @@ absl::StatusOr<std::vector<absl::StatusOr<Reply>>> RedisCache::Pipeline(
     absl::Span<const Command> commands, const CallOptions& options) {
   std::vector<absl::StatusOr<Reply>> replies;
   if (commands.empty()) return replies;
-  for (const Command& command : commands) {
-    if (command.empty()) return absl::InvalidArgumentError("redis: empty command in pipeline");
-  }
+  RETURN_IF_ERROR(CheckLeavesConnectionClean(commands));
   const absl::Duration timeout = options.timeout.value_or(options_.command_timeout);
   const absl::Time deadline = absl::Now() + timeout;
   {
@@ -325,9 +363,9 @@ absl::StatusOr<std::vector<absl::StatusOr<Reply>>> RedisCache::Pipeline(
       return absl::UnavailableError(
           absl::StrCat("redis ", options_.address, ": circuit open after repeated failures"));
     }
-    absl::StatusOr<std::unique_ptr<Connection>> leased = Acquire(deadline);
+    bool transport = false;
+    absl::StatusOr<std::unique_ptr<Connection>> leased = Acquire(deadline, &transport);
     if (!leased.ok()) {
-      const bool transport = absl::IsUnavailable(leased.status());
       Record(admission, transport ? Outcome::kTransportFailure : Outcome::kInconclusive);
       if (!transport) return leased.status();
       last_failure = leased.status();

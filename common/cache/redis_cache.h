@@ -95,8 +95,10 @@ class RedisCache final : public Cache {
   Admission Admit();
   void Record(Admission admission, Outcome outcome);
 
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire(absl::Time deadline);
-  absl::StatusOr<std::unique_ptr<Connection>> Connect(absl::Time deadline);
+  // On failure `*transport_failure` says whether Redis was unreachable (as
+  // opposed to the pool being busy or the call's time running out).
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(absl::Time deadline, bool* transport_failure);
+  absl::StatusOr<std::unique_ptr<Connection>> Connect(absl::Time deadline, bool* transport_failure);
   void Release(std::unique_ptr<Connection> connection, bool healthy);
   // Closes every idle connection: after a transport failure they are
   // probably dead too (Redis restarted or went away).

@@ -120,6 +120,40 @@ TEST(RedisCacheTest, RealRedisConcurrentCallersNeverExceedThePool) {
   ASSERT_THAT(cache->Del({key}, {}), IsOk());
 }
 
+TEST(RedisCacheTest, RealRedisMultiExecInOnePipelineAppliesAllCommands) {
+  auto cache = MakeCache({.address = salesteam::testing::TestRedisAddress()});
+  const std::string board = UniqueKey("board"), stamp = UniqueKey("stamp");
+  // A leaderboard rebuild: readers see the old board or the new one, whole.
+  auto replies = cache->Pipeline({{"MULTI"},
+                                  {"DEL", board},
+                                  {"ZADD", board, "3", "ann", "5", "bob"},
+                                  {"SET", stamp, "rebuilt"},
+                                  {"EXEC"}},
+                                 {});
+  ASSERT_THAT(replies, IsOk());
+  ASSERT_EQ(replies->size(), 5u);
+  ASSERT_THAT(replies->back(), IsOk());
+  EXPECT_EQ(replies->back()->type, Reply::Type::kArray);
+  EXPECT_EQ(replies->back()->elements.size(), 3u);
+  EXPECT_THAT(cache->ZCard(board, {}), IsOkAndHolds(2));
+  EXPECT_THAT(cache->Get(stamp, {}), IsOkAndHolds(Optional(std::string("rebuilt"))));
+  ASSERT_THAT(cache->Del({board, stamp}, {}), IsOk());
+}
+
+TEST(RedisCacheTest, RealRedisPipelineThatWouldAlterThePooledConnectionIsRejected) {
+  auto cache = MakeCache({.address = salesteam::testing::TestRedisAddress()});
+  const std::string key = UniqueKey("k");
+  ASSERT_THAT(cache->Set(key, "db0", {}, {}), IsOk());
+  EXPECT_THAT(cache->Pipeline({{"SELECT", "5"}}, {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cache->Pipeline({{"MULTI"}, {"SET", key, "x"}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cache->Pipeline({{"SUBSCRIBE", "channel"}}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Nothing was sent: the pooled connection still reads database 0.
+  EXPECT_THAT(cache->Get(key, {}), IsOkAndHolds(Optional(std::string("db0"))));
+  ASSERT_THAT(cache->Del({key}, {}), IsOk());
+}
+
 // Counts the clients blocked in a command on the server (INFO clients).
 int BlockedClients(Cache& cache) {
   auto info = cache.Execute({"INFO", "clients"}, {});
