@@ -1,5 +1,6 @@
 #include "common/cache/cache.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 

@@ -6,7 +6,8 @@
 //   cache_benchmark --redis=host:port    # or uses a running one
 //
 // Rounds alternate the two programs so that both see the same machine load;
-// the best round of each is compared. The client's replies are checked (the
+// the best round of each is compared; the exit status is 2 when the goal is
+// missed. The client's replies are checked (the
 // counter must end at the number of INCRs sent), so only real work counts.
 #include <algorithm>
 #include <cstdio>
