@@ -7,8 +7,8 @@
 //
 // Rounds alternate the two programs so that both see the same machine load;
 // the best round of each is compared; the exit status is 2 when the goal is
-// missed. The client's replies are checked (the
-// counter must end at the number of INCRs sent), so only real work counts.
+// missed. The client's replies are checked (the counter must end at the
+// number of INCRs sent), so only real work counts.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
