@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/support/status.h"
 
 namespace salesteam {
@@ -22,6 +24,14 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   const int code = static_cast<int>(status.error_code());
   if (code < 1 || code > 16) return absl::UnknownError(status.error_message());
   return absl::Status(static_cast<absl::StatusCode>(code), status.error_message());
+}
+
+std::string QuoteInput(absl::string_view text) {
+  constexpr std::size_t kMaxShown = 24;
+  if (text.size() > kMaxShown) {
+    return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxShown)), "...\"");
+  }
+  return absl::StrCat("\"", absl::CHexEscape(text), "\"");
 }
 
 }  // namespace salesteam

@@ -6,10 +6,12 @@
 #ifndef SALESTEAM_COMMON_STATUS_H_
 #define SALESTEAM_COMMON_STATUS_H_
 
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace grpc {
 class Status;
@@ -23,17 +25,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // The internal status for what a downstream gRPC call answered.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// A caller's input quoted for an error message: in double quotes, C-escaped so
+// that control bytes cannot forge log lines, and cut after 24 bytes so that a
+// megabyte of garbage does not become a megabyte of error message.
+std::string QuoteInput(absl::string_view text);
+
 }  // namespace salesteam
 
 #define SALESTEAM_STATUS_CONCAT_INNER_(a, b) a##b
 #define SALESTEAM_STATUS_CONCAT_(a, b) SALESTEAM_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                                              \
-  do {                                                                     \
-    if (::absl::Status _st_status = (expr); !_st_status.ok()) {            \
-      return _st_status;                                                   \
-    }                                                                      \
+#define RETURN_IF_ERROR(expr)                                   \
+  do {                                                          \
+    if (::absl::Status _st_status = (expr); !_st_status.ok()) { \
+      return _st_status;                                        \
+    }                                                           \
   } while (false)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates the absl::StatusOr `expr`; on error

@@ -65,5 +65,14 @@ TEST(StatusMacros, ReturnIfErrorReturnsTheError) {
   EXPECT_THAT(CheckEven(3), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(QuoteInput, EscapesControlBytesSoTheyCannotForgeLogLines) {
+  EXPECT_EQ(QuoteInput("a\nb\"c"), "\"a\\nb\\\"c\"");
+}
+
+TEST(QuoteInput, CutsLongInputSoErrorsStaySmall) {
+  const std::string quoted = QuoteInput(std::string(10000, 'x'));
+  EXPECT_EQ(quoted, "\"" + std::string(24, 'x') + "...\"");
+}
+
 }  // namespace
 }  // namespace salesteam

@@ -8,7 +8,6 @@
 
 #include "absl/time/clock.h"
 #include "common/cache/fake_cache.h"
-#include "common/cache/internal/test_matchers.h"
 #include "common/cache/redis_cache.h"
 #include "common/testing/redis_server.h"
 #include "common/testing/status_matchers.h"
@@ -19,8 +18,8 @@
 namespace salesteam::cache {
 namespace {
 
-using ::salesteam::cache::internal::IsOkAndHolds;
 using ::salesteam::testing::IsOk;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::RedisServer;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::type::v1::Money;

@@ -12,7 +12,6 @@
 #include "absl/time/clock.h"
 #include "common/cache/cache.h"
 #include "common/cache/fake_cache.h"
-#include "common/cache/internal/test_matchers.h"
 #include "common/cache/redis_cache.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
@@ -22,8 +21,8 @@
 namespace salesteam::cache {
 namespace {
 
-using ::salesteam::cache::internal::IsOkAndHolds;
 using ::salesteam::testing::IsOk;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Optional;

@@ -3,7 +3,6 @@
 #include "common/cache/fake_cache.h"
 
 #include "absl/time/time.h"
-#include "common/cache/internal/test_matchers.h"
 #include "common/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -11,8 +10,8 @@
 namespace salesteam::cache {
 namespace {
 
-using ::salesteam::cache::internal::IsOkAndHolds;
 using ::salesteam::testing::IsOk;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::testing::Optional;
 

@@ -13,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/cache/internal/test_matchers.h"
 #include "common/testing/redis_server.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
@@ -23,8 +22,8 @@
 namespace salesteam::cache {
 namespace {
 
-using ::salesteam::cache::internal::IsOkAndHolds;
 using ::salesteam::testing::IsOk;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::RedisServer;
 using ::salesteam::testing::StatusIs;
 using ::testing::HasSubstr;

@@ -1,11 +1,11 @@
 #include "common/money/currency.h"
+#include "common/status.h"
 
 #include <algorithm>
 #include <array>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/money/internal/quote.h"
 
 namespace salesteam::money {
 namespace {
@@ -83,12 +83,12 @@ absl::Status ValidateCurrencyCode(absl::string_view code, absl::string_view fiel
   }
   if (!IsThreeUpperCaseLetters(code)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", internal::Quote(code),
+        absl::StrCat(field, ": ", QuoteInput(code),
                      " is not an ISO 4217 code (three upper-case letters, e.g. \"USD\")"));
   }
   if (FindCurrency(code) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", internal::Quote(code),
-                                                   " is not an ISO 4217 code (no such currency)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", QuoteInput(code), " is not an ISO 4217 code (no such currency)"));
   }
   return absl::OkStatus();
 }

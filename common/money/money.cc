@@ -9,13 +9,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/money/internal/quote.h"
 #include "common/status.h"
 
 namespace salesteam::money {
 namespace {
-
-using internal::Quote;
 
 absl::Status Mismatch(const Money& a, const Money& b) {
   return absl::InvalidArgumentError(absl::StrCat("currency mismatch: ", a.currency_code(), " and ",
@@ -279,11 +276,11 @@ absl::StatusOr<Money> ParseAmount(absl::string_view text, absl::string_view curr
   };
   if (!all_digits(whole) || (point != absl::string_view::npos && !all_digits(fraction))) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(text),
+        field, ": ", QuoteInput(text),
         " is not an amount (digits, an optional sign and decimal point, e.g. \"1234.56\")"));
   }
   if (fraction.size() > static_cast<size_t>(zero.exponent())) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", Quote(text), " has ",
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", QuoteInput(text), " has ",
                                                    fraction.size(), " decimal places; ",
                                                    currency_code, " has ", zero.exponent()));
   }
@@ -302,8 +299,9 @@ absl::StatusOr<Money> ParseAmount(absl::string_view text, absl::string_view curr
     fits = fits && append('0');
   }
   if (!fits) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(text), " is beyond the largest amount ", currency_code, " can hold"));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", QuoteInput(text),
+                                                   " is beyond the largest amount ", currency_code,
+                                                   " can hold"));
   }
   const __int128 value = negative ? -static_cast<__int128>(magnitude) : magnitude;
   return WithAmount(zero, static_cast<int64_t>(value));
@@ -313,7 +311,7 @@ absl::StatusOr<Money> ParseMoney(absl::string_view text, absl::string_view field
   const size_t space = text.rfind(' ');
   if (space == absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(text), " is not an amount with a currency (e.g. \"1234.56 USD\")"));
+        field, ": ", QuoteInput(text), " is not an amount with a currency (e.g. \"1234.56 USD\")"));
   }
   return ParseAmount(text.substr(0, space), text.substr(space + 1), field);
 }

@@ -23,16 +23,7 @@ using ::testing::StartsWith;
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 
-// OK and holding a value equal to `expected` (status_matchers.h has no
-// IsOkAndHolds yet).
-MATCHER_P(IsOkAndHolds, expected, "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  *result_listener << "holds " << ::testing::PrintToString(*arg);
-  return *arg == expected;
-}
+using ::salesteam::testing::IsOkAndHolds;
 
 Money M(absl::string_view code, int64_t minor_units) {
   absl::StatusOr<Money> money = Money::Create(code, minor_units);

@@ -1,6 +1,7 @@
 // gMock matchers for absl::Status and absl::StatusOr, which Abseil 20220623
 // does not ship: EXPECT_THAT(s, IsOk()), EXPECT_THAT(s, StatusIs(code)),
-// EXPECT_THAT(s, StatusIs(code, HasSubstr("field"))), and ASSERT_OK_AND_ASSIGN.
+// EXPECT_THAT(s, StatusIs(code, HasSubstr("field"))), IsOkAndHolds(m) and
+// ASSERT_OK_AND_ASSIGN.
 #ifndef SALESTEAM_COMMON_TESTING_STATUS_MATCHERS_H_
 #define SALESTEAM_COMMON_TESTING_STATUS_MATCHERS_H_
 
@@ -40,6 +41,15 @@ MATCHER_P2(StatusIs, code, message_matcher,
   return status.code() == code &&
          ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
                                        result_listener);
+}
+
+// OK and holding a value that matches `value_matcher` (a matcher or a value).
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace salesteam::testing

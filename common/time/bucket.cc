@@ -6,12 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status.h"
-#include "common/time/internal/quote.h"
 
 namespace salesteam::periods {
 namespace {
-
-using internal::Quote;
 
 // The civil days [first, end) of the bucket of `kind` holding `day`.
 struct DaySpan {
@@ -170,7 +167,7 @@ absl::StatusOr<Bucket> ParseBucketLabel(absl::string_view label, const absl::Tim
                                         absl::string_view field) {
   auto malformed = [&]() {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(label),
+        field, ": ", QuoteInput(label),
         " is not a bucket label (\"2026-11-28\", \"2026-W48\", \"2026-11\" or \"2026-Q4\")"));
   };
   if (label.size() < 7 || !AllDigits(label.substr(0, 4)) || label[4] != '-') return malformed();
@@ -192,7 +189,7 @@ absl::StatusOr<Bucket> ParseBucketLabel(absl::string_view label, const absl::Tim
     const int month = ToInt(rest);
     if (month < 1 || month > 12) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", Quote(label), " is not a month (01-12)"));
+          absl::StrCat(field, ": ", QuoteInput(label), " is not a month (01-12)"));
     }
     ASSIGN_OR_RETURN(const Date first, MakeDate(year, month, 1, field));
     return BucketOfDay(BucketKind::kMonth, first, zone);

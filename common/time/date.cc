@@ -1,15 +1,13 @@
 #include "common/time/date.h"
+#include "common/status.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/time/internal/quote.h"
 
 namespace salesteam::periods {
 namespace {
-
-using internal::Quote;
 
 // What is wrong with a year-month-day triple, if anything.
 struct DateProblem {
@@ -94,7 +92,7 @@ absl::StatusOr<Date> ParseIsoDate(absl::string_view text, absl::string_view fiel
   if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !AllDigits(text.substr(0, 4)) ||
       !AllDigits(text.substr(5, 2)) || !AllDigits(text.substr(8, 2))) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", Quote(text), " is not a date in the form YYYY-MM-DD"));
+        absl::StrCat(field, ": ", QuoteInput(text), " is not a date in the form YYYY-MM-DD"));
   }
   const int year = ToInt(text.substr(0, 4));
   const int month = ToInt(text.substr(5, 2));
@@ -102,7 +100,7 @@ absl::StatusOr<Date> ParseIsoDate(absl::string_view text, absl::string_view fiel
   const DateProblem problem = CheckDate(year, month, day);
   if (!problem.part.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(text), " is not a date: ", problem.part, " ", problem.reason));
+        field, ": ", QuoteInput(text), " is not a date: ", problem.part, " ", problem.reason));
   }
   return Date(year, month, day);
 }

@@ -13,16 +13,7 @@ using ::salesteam::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// OK and holding a value equal to `expected` (status_matchers.h has no
-// IsOkAndHolds yet).
-MATCHER_P(IsOkAndHolds, expected, "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  *result_listener << "holds " << ::testing::PrintToString(*arg);
-  return *arg == expected;
-}
+using ::salesteam::testing::IsOkAndHolds;
 
 TEST(Calendar, LeapYearsFollowTheGregorianRules) {
   EXPECT_TRUE(IsLeapYear(2024));

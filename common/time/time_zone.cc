@@ -1,16 +1,14 @@
 #include "common/time/time_zone.h"
+#include "common/status.h"
 
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/time/internal/quote.h"
 
 namespace salesteam::periods {
 namespace {
-
-using internal::Quote;
 
 // Longer than any IANA name (the longest is about 32 characters).
 constexpr size_t kMaxNameLength = 64;
@@ -22,7 +20,7 @@ bool IsNameCharacter(char c) {
 
 absl::Status NotAZoneName(absl::string_view name, absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", Quote(name), " is not an IANA time zone name (", why, ")"));
+      absl::StrCat(field, ": ", QuoteInput(name), " is not an IANA time zone name (", why, ")"));
 }
 
 }  // namespace
@@ -58,7 +56,7 @@ absl::StatusOr<absl::TimeZone> LoadTimeZone(absl::string_view name, absl::string
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(std::string(name), &zone)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", Quote(name), " is not an IANA time zone known to this system's tzdata"));
+        field, ": ", QuoteInput(name), " is not an IANA time zone known to this system's tzdata"));
   }
   return zone;
 }
