@@ -1,0 +1,451 @@
+#include "common/server/server.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/auth/auth.h"
+#include "common/server/testing/echo_service.h"
+#include "common/testing/status_matchers.h"
+#include "common/testing/test_env.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace salesteam::server {
+namespace {
+
+using ::salesteam::testing::StatusIs;
+using salesteam::testing::v1::EchoRequest;
+using salesteam::testing::v1::EchoResponse;
+using salesteam::testing::v1::EchoService;
+using ::testing::HasSubstr;
+
+constexpr char kSecret[] = "server-test-secret-that-is-long-enough-0123456789";
+constexpr char kEchoMethod[] = "/salesteam.testing.v1.EchoService/Echo";
+
+// Waits (up to a generous bound) for `done` to hold; returns whether it did.
+bool Eventually(const std::function<bool()>& done) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return done();
+}
+
+std::string Token(absl::string_view subject, absl::string_view secret = kSecret,
+                  absl::Time issued_at = absl::Now()) {
+  auth::Principal principal;
+  principal.subject = std::string(subject);
+  principal.role = auth::Role::kRep;
+  principal.teams = {"t-1"};
+  absl::StatusOr<std::string> token = auth::MintToken(secret, principal, absl::Hours(1), issued_at);
+  EXPECT_OK(token.status());
+  return token.ok() ? *token : "";
+}
+
+// One request/response over any method, with hand-encoded protobuf bytes, so
+// that the tests can speak grpc.health.v1 and reflection without their
+// generated code (which Debian does not ship).
+absl::StatusOr<std::string> GenericCall(const std::shared_ptr<grpc::Channel>& channel,
+                                        const std::string& method, const std::string& request) {
+  grpc::CompletionQueue cq;
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  auto call = stub.PrepareCall(&context, method, &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  const auto step = [&](intptr_t want) {
+    return cq.Next(&tag, &ok) && reinterpret_cast<intptr_t>(tag) == want && ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  bool good = step(1);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  if (good) {
+    call->Write(request_buffer, reinterpret_cast<void*>(2));
+    good = step(2);
+  }
+  if (good) {
+    call->WritesDone(reinterpret_cast<void*>(3));
+    good = step(3);
+  }
+  bool got_response = false;
+  if (good) {
+    call->Read(&response_buffer, reinterpret_cast<void*>(4));
+    got_response = step(4);
+  }
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  while (cq.Next(&tag, &ok) && reinterpret_cast<intptr_t>(tag) != 5) {
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  if (!status.ok()) return FromGrpcStatus(status);
+  if (!got_response) return absl::InternalError("no response message");
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) return absl::InternalError("bad response buffer");
+  std::string out;
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+// grpc.health.v1.HealthCheckRequest{service: name}; the answer's status
+// field comes back as 1 (SERVING) or 2 (NOT_SERVING).
+absl::StatusOr<int> HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
+                                const std::string& service) {
+  std::string request;
+  if (!service.empty()) {
+    request.push_back(0x0a);
+    request.push_back(static_cast<char>(service.size()));
+    request += service;
+  }
+  ASSIGN_OR_RETURN(std::string response,
+                   GenericCall(channel, "/grpc.health.v1.Health/Check", request));
+  if (response.size() != 2 || response[0] != 0x08) return 0;
+  return response[1];
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerOptions options = {}, grpc::Service* service = nullptr) {
+    options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
+    options.metrics = std::make_shared<MetricsRegistry>();
+    options.call_log = [this](absl::string_view line) {
+      absl::MutexLock lock(&log_mu_);
+      log_.emplace_back(line);
+    };
+    ASSERT_OK_AND_ASSIGN(
+        server_, Server::Start(std::move(options), {{EchoService::service_full_name(),
+                                                     service != nullptr ? service : &echo_}}));
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+
+  // Calls Echo with `authorization` set to `authorization` (unless empty).
+  grpc::Status Echo(absl::string_view authorization, EchoResponse* response,
+                    const std::string& message = "hello") {
+    EchoRequest request;
+    request.set_message(message);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (!authorization.empty()) context.AddMetadata("authorization", std::string(authorization));
+    return EchoService::NewStub(channel_)->Echo(&context, request, response);
+  }
+
+  std::vector<std::string> LogLines() {
+    absl::MutexLock lock(&log_mu_);
+    return log_;
+  }
+
+  std::string Metrics() {
+    httplib::Client client("127.0.0.1", server_->metrics_port());
+    auto response = client.Get("/metrics");
+    return response ? response->body : "";
+  }
+
+  // Declared before server_ so that they outlive the server's last log line.
+  absl::Mutex log_mu_;
+  std::vector<std::string> log_ ABSL_GUARDED_BY(log_mu_);
+  testing::EchoServiceImpl echo_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(ServerTest, HealthReportsServingForEachRegisteredServiceAndTheServerWithoutAToken) {
+  StartServer();
+  EXPECT_EQ(HealthCheck(channel_, "").value_or(-1), 1);
+  ASSERT_OK_AND_ASSIGN(int echo, HealthCheck(channel_, EchoService::service_full_name()));
+  EXPECT_EQ(echo, 1);
+  EXPECT_THAT(HealthCheck(channel_, "salesteam.nope.v1.Nope").status(),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ServerTest, ReflectionListsTheRegisteredServiceWithoutAToken) {
+  StartServer();
+  // ServerReflectionRequest{list_services: "*"} (field 7).
+  const std::string request = std::string("\x3a\x01*", 3);
+  ASSERT_OK_AND_ASSIGN(
+      std::string response,
+      GenericCall(channel_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                  request));
+  EXPECT_THAT(response, HasSubstr("salesteam.testing.v1.EchoService"));
+  EXPECT_THAT(response, HasSubstr("grpc.health.v1.Health"));
+}
+
+TEST_F(ServerTest, ValidTokenReachesTheHandlerWithItsPrincipal) {
+  StartServer();
+  EchoResponse response;
+  ASSERT_TRUE(Echo(absl::StrCat("Bearer ", Token("m-7")), &response).ok());
+  EXPECT_EQ(response.message(), "hello");
+  EXPECT_EQ(response.principal(), "m-7");
+  EXPECT_EQ(echo_.bodies_run(), 1);
+}
+
+TEST_F(ServerTest, MissingOrBadTokensAreUnauthenticatedBeforeTheHandlerBodyRuns) {
+  StartServer();
+  const std::vector<std::string> bad = {
+      "",                  // missing
+      "Bearer",            // empty token
+      "Bearer not.a.jwt",  // malformed
+      Token("m-7"),        // no "Bearer " scheme
+      absl::StrCat("Bearer ", Token("m-7", "another-secret-of-sufficient-length-42")),
+      absl::StrCat("Bearer ", Token("m-7", kSecret, absl::Now() - absl::Hours(2))),  // expired
+  };
+  for (const std::string& authorization : bad) {
+    EchoResponse response;
+    const grpc::Status status = Echo(authorization, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << authorization;
+    EXPECT_EQ(response.message(), "") << authorization;
+  }
+  EXPECT_EQ(echo_.bodies_run(), 0);
+}
+
+TEST_F(ServerTest, HandlerThatSkipsTheHelperStillCannotAnswerAnUnauthenticatedCaller) {
+  testing::UnguardedEchoServiceImpl unguarded;
+  StartServer({}, &unguarded);
+  EchoResponse response;
+  EXPECT_EQ(Echo("", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Echo("Bearer junk", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(Echo(absl::StrCat("Bearer ", Token("m-1")), &response).ok());
+}
+
+TEST_F(ServerTest, AuthenticateRefusesAContextNoServerVerified) {
+  grpc::CallbackServerContext context;
+  EXPECT_THAT(Authenticate(&context), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(ServerTest, WritesOneJsonLogLinePerCallWithMethodCodeLatencyPrincipalAndPeer) {
+  StartServer();
+  EchoResponse response;
+  ASSERT_TRUE(Echo(absl::StrCat("Bearer ", Token("m-9")), &response).ok());
+  ASSERT_EQ(Echo("Bearer junk", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  const auto echo_lines = [&] {
+    std::vector<std::string> lines;
+    for (const std::string& line : LogLines()) {
+      if (absl::StrContains(line, kEchoMethod)) lines.push_back(line);
+    }
+    return lines;
+  };
+  ASSERT_TRUE(Eventually([&] { return echo_lines().size() >= 2; }));
+  const std::vector<std::string> lines = echo_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], HasSubstr("\"method\":\"/salesteam.testing.v1.EchoService/Echo\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"code\":\"OK\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"latency_ms\":"));
+  EXPECT_THAT(lines[0], HasSubstr("\"principal\":\"m-9\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"peer\":\"ipv4:127.0.0.1:"));
+  EXPECT_TRUE(absl::StartsWith(lines[0], "{\"ts\":\"") && absl::EndsWith(lines[0], "}\n"))
+      << lines[0];
+  EXPECT_THAT(lines[1], HasSubstr("\"code\":\"UNAUTHENTICATED\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"principal\":\"-\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"error\":"));
+}
+
+TEST_F(ServerTest, MetricsEndpointCountsCallsByCodeAndRecordsLatency) {
+  StartServer();
+  EchoResponse response;
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  ASSERT_TRUE(Echo(token, &response).ok());
+  ASSERT_TRUE(Echo(token, &response).ok());
+  ASSERT_EQ(Echo("", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  const std::string labels =
+      "grpc_service=\"salesteam.testing.v1.EchoService\",grpc_method=\"Echo\","
+      "grpc_type=\"unary\"";
+  const std::string ok =
+      absl::StrCat("grpc_server_handled_total{", labels, ",grpc_code=\"OK\"} 2\n");
+  const std::string unauthenticated =
+      absl::StrCat("grpc_server_handled_total{", labels, ",grpc_code=\"UNAUTHENTICATED\"} 1\n");
+  const std::string count = absl::StrCat("grpc_server_handling_seconds_count{", labels, "} 3\n");
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    text = Metrics();
+    return absl::StrContains(text, ok) && absl::StrContains(text, unauthenticated) &&
+           absl::StrContains(text, count);
+  })) << text;
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("grpc_server_started_total{", labels, "} 3\n")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("grpc_server_handling_seconds_bucket{", labels,
+                                           ",le=\"+Inf\"} 3\n")));
+  EXPECT_THAT(text, HasSubstr("\nprocess_resident_memory_bytes "));
+  EXPECT_THAT(text, HasSubstr("\nprocess_cpu_seconds_total "));
+}
+
+TEST_F(ServerTest, OversizedRequestIsResourceExhaustedAndNeverReachesTheHandler) {
+  ServerOptions options;
+  options.max_message_bytes = 64 * 1024;
+  StartServer(options);
+  EchoResponse response;
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  EXPECT_EQ(Echo(token, &response, std::string(100 * 1024, 'x')).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(echo_.bodies_run(), 0);
+  EXPECT_TRUE(Echo(token, &response, std::string(1024, 'x')).ok());
+}
+
+TEST_F(ServerTest, HandlerBodiesMayBlockWithoutStallingOtherCalls) {
+  // Every body waits until all of them run at the same time: that completes
+  // only if blocking bodies do not occupy gRPC's own (few) callback threads.
+  constexpr int kCalls = 16;
+  echo_.RendezvousBodies(kCalls);
+  StartServer();
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  std::vector<std::thread> callers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&] {
+      EchoResponse response;
+      if (Echo(token, &response).ok()) ++ok;
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(ok.load(), kCalls);
+  EXPECT_EQ(HealthCheck(channel_, "").value_or(-1), 1);
+}
+
+TEST_F(ServerTest, ShutdownTurnsHealthNotServingBeforeRefusingCalls) {
+  ServerOptions options;
+  options.prestop_delay = absl::Seconds(3);
+  StartServer(options);
+  std::thread stopper([this] { server_->Shutdown(); });
+  // During the pre-stop delay the server still answers, with NOT_SERVING.
+  EXPECT_TRUE(Eventually([&] {
+    absl::StatusOr<int> health = HealthCheck(channel_, EchoService::service_full_name());
+    return health.ok() && *health == 2;
+  }));
+  EXPECT_EQ(HealthCheck(channel_, "").value_or(-1), 2);
+  stopper.join();
+  EchoResponse response;
+  EXPECT_EQ(Echo(absl::StrCat("Bearer ", Token("m-1")), &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(ServerTest, StartFailsWhenThePortIsTaken) {
+  StartServer();
+  ServerOptions options;
+  options.listen_address = absl::StrCat("127.0.0.1:", server_->port());
+  options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
+  options.metrics = std::make_shared<MetricsRegistry>();
+  EXPECT_THAT(Server::Start(options, {{EchoService::service_full_name(), &echo_}}).status(),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// ---- TLS ----
+
+// A throwaway CA with a server certificate (localhost, 127.0.0.1) and a client
+// certificate, made by the openssl command-line tool.
+class TlsFiles {
+ public:
+  TlsFiles() : dir_(salesteam::testing::MakeTempDir("server_tls_test")) {
+    const std::string d = dir_;
+    const std::string script = absl::StrCat(
+        "set -e; cd '", d, "';",
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca "
+        "-keyout ca.key -out ca.pem;",
+        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > server.ext;",
+        "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key "
+        "-out server.csr;",
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+        "-extfile server.ext -out server.pem;",
+        "openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout client.key "
+        "-out client.csr;",
+        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+        "-out client.pem;");
+    ok_ = std::system(absl::StrCat("sh -c \"", script, "\" >/dev/null 2>&1").c_str()) == 0;
+  }
+  ~TlsFiles() { std::filesystem::remove_all(dir_); }
+
+  bool ok() const { return ok_; }
+  std::string Path(absl::string_view name) const { return absl::StrCat(dir_, "/", name); }
+  std::string Read(absl::string_view name) const {
+    std::ifstream in(Path(name));
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+};
+
+class TlsServerTest : public ServerTest {
+ protected:
+  std::shared_ptr<grpc::Channel> TlsChannel(bool with_client_cert) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = tls_.Read("ca.pem");
+    if (with_client_cert) {
+      ssl.pem_private_key = tls_.Read("client.key");
+      ssl.pem_cert_chain = tls_.Read("client.pem");
+    }
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                     grpc::SslCredentials(ssl), args);
+  }
+
+  TlsFiles tls_;
+};
+
+TEST_F(TlsServerTest, ServesOverTlsAndRefusesPlaintextClients) {
+  ASSERT_TRUE(tls_.ok());
+  ServerOptions options;
+  options.tls_cert_file = tls_.Path("server.pem");
+  options.tls_key_file = tls_.Path("server.key");
+  StartServer(options);
+  const std::shared_ptr<grpc::Channel> plaintext = channel_;
+  channel_ = TlsChannel(/*with_client_cert=*/false);
+  EchoResponse response;
+  ASSERT_TRUE(Echo(absl::StrCat("Bearer ", Token("m-3")), &response).ok());
+  EXPECT_EQ(response.principal(), "m-3");
+  channel_ = plaintext;
+  EXPECT_EQ(Echo(absl::StrCat("Bearer ", Token("m-3")), &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(TlsServerTest, MutualTlsAcceptsOnlyClientsWithACertificateFromTheCa) {
+  ASSERT_TRUE(tls_.ok());
+  ServerOptions options;
+  options.tls_cert_file = tls_.Path("server.pem");
+  options.tls_key_file = tls_.Path("server.key");
+  options.tls_client_ca_file = tls_.Path("ca.pem");
+  StartServer(options);
+  EchoResponse response;
+  channel_ = TlsChannel(/*with_client_cert=*/true);
+  EXPECT_TRUE(Echo(absl::StrCat("Bearer ", Token("m-4")), &response).ok());
+  channel_ = TlsChannel(/*with_client_cert=*/false);
+  EXPECT_EQ(Echo(absl::StrCat("Bearer ", Token("m-4")), &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  // Health stays open to token-less callers, but not to certificate-less ones.
+  EXPECT_FALSE(HealthCheck(channel_, "").ok());
+}
+
+TEST_F(TlsServerTest, StartFailsOnAMissingCertificateFile) {
+  ServerOptions options;
+  options.tls_cert_file = "/nonexistent/server.pem";
+  options.tls_key_file = "/nonexistent/server.key";
+  options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
+  EXPECT_THAT(Server::Start(options, {{EchoService::service_full_name(), &echo_}}).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  options.tls_cert_file = "";
+  EXPECT_THAT(Server::Start(options, {{EchoService::service_full_name(), &echo_}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace salesteam::server
