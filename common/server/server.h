@@ -50,8 +50,10 @@
 //
 // Blocking work. gRPC's callback API runs handlers on a handful of its own
 // threads; a handler that blocks on a database would stall every other call,
-// health checks included. Unary() therefore runs its body on a fixed pool of
-// handler threads (--handler_threads) and finishes the reactor from there.
+// health checks included (measured with gRPC 1.51 here: 16 concurrent bodies
+// that wait for each other never complete inline, and health stops answering;
+// see HandlerBodiesMayBlockWithoutStallingOtherCalls in server_test.cc). Unary() therefore runs its
+// body on a fixed pool of handler threads (--handler_threads) and finishes the reactor from there.
 // Consequence for callers: the body runs after the handler function has
 // returned, so capture by value ([this, context, request, response]), never
 // [&]. Streaming reactors hand blocking work to Offload() for the same reason.

@@ -35,6 +35,11 @@ using ::testing::HasSubstr;
 constexpr char kSecret[] = "server-test-secret-that-is-long-enough-0123456789";
 constexpr char kEchoMethod[] = "/salesteam.testing.v1.EchoService/Echo";
 
+// The streaming refusal helpers instantiate for generated message types.
+[[maybe_unused]] auto* const kReadRefusal = &FinishedReadReactor<EchoRequest>;
+[[maybe_unused]] auto* const kWriteRefusal = &FinishedWriteReactor<EchoResponse>;
+[[maybe_unused]] auto* const kBidiRefusal = &FinishedBidiReactor<EchoRequest, EchoResponse>;
+
 // Waits (up to a generous bound) for `done` to hold; returns whether it did.
 bool Eventually(const std::function<bool()>& done) {
   const absl::Time give_up = absl::Now() + absl::Seconds(20);
