@@ -393,7 +393,7 @@ TEST_P(StoreDatabaseTest, ConflictingWritersGetAbortedAndRetriesResolveIt) {
   }
   // PostgreSQL: write skew between two SERIALIZABLE transactions (each reads
   // both rows, then each changes a different one) is a real 40001.
-  for (int attempts : {1, 3}) {
+  for (int attempts : {1, 10}) {
     SCOPED_TRACE(absl::StrCat("max_attempts=", attempts));
     TransactOptions options;
     options.isolation = Isolation::kSerializable;
@@ -417,12 +417,18 @@ TEST_P(StoreDatabaseTest, ConflictingWritersGetAbortedAndRetriesResolveIt) {
     absl::Status status_b = skew("b", read_b, read_a, runs_b);
     ta.join();
     if (attempts == 1) {
-      EXPECT_TRUE(status_a.ok() != status_b.ok()) << status_a << " / " << status_b;
-      EXPECT_THAT(status_a.ok() ? status_b : status_a, StatusIs(absl::StatusCode::kAborted));
+      // At least one of them must fail (PostgreSQL may cancel both), and
+      // only ever with ABORTED, the code that says "retry the transaction".
+      EXPECT_FALSE(status_a.ok() && status_b.ok());
+      for (const absl::Status& s : {status_a, status_b}) {
+        if (!s.ok()) {
+          EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted));
+        }
+      }
     } else {
       EXPECT_OK(status_a);
       EXPECT_OK(status_b);
-      EXPECT_EQ(runs_a + runs_b, 3);  // the loser ran twice
+      EXPECT_GE(runs_a + runs_b, 3);  // at least one of them was retried
     }
     ASSERT_OK(db().Execute("UPDATE kv SET v = 100"));
   }

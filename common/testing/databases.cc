@@ -67,6 +67,8 @@ std::string DatabaseKindParamName(const ::testing::TestParamInfo<DatabaseKind>& 
   return DatabaseKindName(info.param);
 }
 
+void PrintTo(DatabaseKind kind, std::ostream* os) { *os << DatabaseKindName(kind); }
+
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(DatabaseKind kind) {
   if (kind == DatabaseKind::kSqlite) {
     const std::string dir = MakeTempDir("salesteam-store-test");

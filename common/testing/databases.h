@@ -15,6 +15,7 @@
 #define SALESTEAM_COMMON_TESTING_DATABASES_H_
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -28,6 +29,8 @@ enum class DatabaseKind { kSqlite, kPostgres };
 // "sqlite" or "postgres": the suffix of each parametrised test's name.
 std::string DatabaseKindName(DatabaseKind kind);
 std::string DatabaseKindParamName(const ::testing::TestParamInfo<DatabaseKind>& info);
+// Prints the kind by name in gtest output (and so in ctest's test names).
+void PrintTo(DatabaseKind kind, std::ostream* os);
 
 // A new, empty database of one kind, removed when this object is destroyed
 // (close every store::Database opened on it first).
