@@ -26,6 +26,23 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(code), status.error_message());
 }
 
+absl::Status FromDownstreamStatus(const grpc::Status& status, absl::string_view method) {
+  if (status.ok()) return absl::OkStatus();
+  const absl::Status as_sent = FromGrpcStatus(status);
+  const std::string message = absl::StrCat(method, ": ", as_sent.message());
+  switch (as_sent.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kOutOfRange:
+      return absl::InternalError(
+          absl::StrCat(message, " (", absl::StatusCodeToString(as_sent.code()), ")"));
+    default:
+      return absl::Status(as_sent.code(), message);
+  }
+}
+
 std::string QuoteInput(absl::string_view text) {
   constexpr std::size_t kMaxShown = 24;
   if (text.size() > kMaxShown) {

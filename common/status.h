@@ -22,8 +22,19 @@ namespace salesteam {
 // The gRPC status a client sees for an internal status: same code, same message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// The internal status for what a downstream gRPC call answered.
+// The internal status for what a gRPC call answered, code and message as they
+// are (salesctl and other clients showing a server's answer).
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The status a service passes on when one of its own calls to another service
+// (`method`, e.g. "roster.BatchGetMembers") failed. Codes that describe this
+// service's request or credentials (INVALID_ARGUMENT, UNAUTHENTICATED,
+// PERMISSION_DENIED, UNIMPLEMENTED, OUT_OF_RANGE) are this service's fault,
+// not the caller's, so they become INTERNAL: the caller must not be told its
+// own token is bad when ours expired. The others (UNAVAILABLE,
+// DEADLINE_EXCEEDED, NOT_FOUND, ABORTED, ...) keep their code, so that a
+// retryable fault stays retryable. The message names the method.
+absl::Status FromDownstreamStatus(const grpc::Status& status, absl::string_view method);
 
 // A caller's input quoted for an error message: in double quotes, C-escaped so
 // that control bytes cannot forge log lines, and cut after 24 bytes so that a

@@ -39,6 +39,27 @@ TEST(StatusConversion, NonCanonicalCodeBecomesUnknown) {
               StatusIs(absl::StatusCode::kUnknown));
 }
 
+TEST(DownstreamStatus, OurOwnBadRequestOrCredentialsBecomeInternalNotTheCallersFault) {
+  for (grpc::StatusCode code :
+       {grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::PERMISSION_DENIED,
+        grpc::StatusCode::INVALID_ARGUMENT, grpc::StatusCode::UNIMPLEMENTED}) {
+    EXPECT_THAT(
+        FromDownstreamStatus(grpc::Status(code, "token expired"), "roster.GetMember"),
+        StatusIs(absl::StatusCode::kInternal, HasSubstr("roster.GetMember: token expired")));
+  }
+}
+
+TEST(DownstreamStatus, RetryableAndLookupFaultsKeepTheirCode) {
+  EXPECT_THAT(FromDownstreamStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"), "roster.X"),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("roster.X")));
+  EXPECT_THAT(
+      FromDownstreamStatus(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "slow"), "roster.X"),
+      StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(FromDownstreamStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "m-1"), "roster.X"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(FromDownstreamStatus(grpc::Status::OK, "roster.X").ok());
+}
+
 absl::StatusOr<int> Half(int n) {
   if (n % 2 != 0) return absl::InvalidArgumentError("n: odd");
   return n / 2;
