@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "salesteam/type/v1/money.pb.h"
 
 namespace salesteam::money {
 namespace {

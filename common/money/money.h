@@ -33,7 +33,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/money/currency.h"
-#include "salesteam/type/v1/money.pb.h"
+
+namespace salesteam::type::v1 {
+class Money;
+}  // namespace salesteam::type::v1
 
 namespace salesteam::money {
 

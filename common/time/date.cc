@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "salesteam/type/v1/date.pb.h"
 
 namespace salesteam::periods {
 namespace {

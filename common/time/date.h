@@ -18,7 +18,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
-#include "salesteam/type/v1/money.pb.h"
+
+namespace salesteam::type::v1 {
+class Date;
+}  // namespace salesteam::type::v1
 
 namespace salesteam::periods {
 

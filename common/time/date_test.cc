@@ -3,6 +3,7 @@
 #include "common/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "salesteam/type/v1/date.pb.h"
 #include "salesteam/type/v1/money.pb.h"
 
 namespace salesteam::periods {
