@@ -164,7 +164,7 @@ bool Principal::InTeam(absl::string_view team_id) const {
   return std::find(teams.begin(), teams.end(), team_id) != teams.end();
 }
 
-absl::StatusOr<std::string> LoadJwtSecret() {
+absl::StatusOr<JwtSecret> LoadJwtSecret() {
   std::string secret;
   std::string source;
   if (const char* env = std::getenv("SALESTEAM_JWT_SECRET"); env != nullptr) {
@@ -191,14 +191,14 @@ absl::StatusOr<std::string> LoadJwtSecret() {
                    "warning: no SALESTEAM_JWT_SECRET or --jwt_secret_file; using the built-in "
                    "development JWT secret, which anyone can use to mint tokens\n");
     });
-    return std::string(kDevelopmentSecret);
+    return JwtSecret{.value = kDevelopmentSecret, .is_development = true};
   }
   if (secret.size() < kMinSecretBytes) {
     return absl::FailedPreconditionError(absl::StrCat("the JWT secret from ", source, " has ",
                                                       secret.size(), " bytes; at least ",
                                                       kMinSecretBytes, " are required"));
   }
-  return secret;
+  return JwtSecret{.value = std::move(secret), .is_development = false};
 }
 
 TokenVerifier::TokenVerifier(std::string secret) : secret_(std::move(secret)) {}

@@ -51,11 +51,20 @@ struct Principal {
   bool InTeam(absl::string_view team_id) const;
 };
 
-// The shared HS256 secret: SALESTEAM_JWT_SECRET when set, else the contents of
-// the file named by --jwt_secret_file, else a built-in development secret
-// (with a warning on stderr) so that the suite runs on one machine with no
-// configuration. Refuses secrets shorter than 32 bytes.
-absl::StatusOr<std::string> LoadJwtSecret();
+// The shared HS256 secret and where it came from.
+struct JwtSecret {
+  std::string value;
+  // True when no secret was configured and `value` is the built-in
+  // development secret, which anyone who has read the source can mint tokens
+  // with: a server must then listen on loopback only.
+  bool is_development = false;
+};
+
+// SALESTEAM_JWT_SECRET when set, else the contents of the file named by
+// --jwt_secret_file, else the built-in development secret (with a warning on
+// stderr, and is_development set) so that the suite runs on one machine with
+// no configuration. Refuses secrets shorter than 32 bytes.
+absl::StatusOr<JwtSecret> LoadJwtSecret();
 
 // Verifies bearer tokens. Only HS256 is accepted: `none`, RS*/ES*, HS384/512
 // and any other algorithm are refused whatever the signature says. Thread-safe

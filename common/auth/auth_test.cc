@@ -302,8 +302,9 @@ TEST_F(LoadJwtSecretTest, EnvironmentWins) {
   std::ofstream(path) << "from-the-file-from-the-file-from-the-file\n";
   absl::SetFlag(&FLAGS_jwt_secret_file, path);
   setenv("SALESTEAM_JWT_SECRET", kSecret, 1);
-  ASSERT_OK_AND_ASSIGN(std::string secret, LoadJwtSecret());
-  EXPECT_EQ(secret, kSecret);
+  ASSERT_OK_AND_ASSIGN(JwtSecret secret, LoadJwtSecret());
+  EXPECT_EQ(secret.value, kSecret);
+  EXPECT_FALSE(secret.is_development);
 }
 
 TEST_F(LoadJwtSecretTest, FileIsReadWithoutTrailingNewline) {
@@ -311,8 +312,9 @@ TEST_F(LoadJwtSecretTest, FileIsReadWithoutTrailingNewline) {
   const std::string path = dir + "/secret";
   std::ofstream(path) << "from-the-file-from-the-file-from-the-file\n";
   absl::SetFlag(&FLAGS_jwt_secret_file, path);
-  ASSERT_OK_AND_ASSIGN(std::string secret, LoadJwtSecret());
-  EXPECT_EQ(secret, "from-the-file-from-the-file-from-the-file");
+  ASSERT_OK_AND_ASSIGN(JwtSecret secret, LoadJwtSecret());
+  EXPECT_EQ(secret.value, "from-the-file-from-the-file-from-the-file");
+  EXPECT_FALSE(secret.is_development);
 }
 
 TEST_F(LoadJwtSecretTest, UnreadableFileIsAnError) {
@@ -331,10 +333,23 @@ TEST_F(LoadJwtSecretTest, ShortSecretsAreRefused) {
 
 TEST_F(LoadJwtSecretTest, WithoutConfigurationTheDevelopmentSecretMintsUsableTokens) {
   absl::SetFlag(&FLAGS_jwt_secret_file, "");
-  ASSERT_OK_AND_ASSIGN(std::string secret, LoadJwtSecret());
+  ASSERT_OK_AND_ASSIGN(JwtSecret secret, LoadJwtSecret());
   ASSERT_OK_AND_ASSIGN(std::string token,
-                       MintToken(secret, Who("m-1"), absl::Hours(1), absl::Now()));
-  EXPECT_THAT(TokenVerifier(secret).Verify(absl::StrCat("Bearer ", token), absl::Now()), IsOk());
+                       MintToken(secret.value, Who("m-1"), absl::Hours(1), absl::Now()));
+  EXPECT_THAT(TokenVerifier(secret.value).Verify(absl::StrCat("Bearer ", token), absl::Now()),
+              IsOk());
+}
+
+// The server refuses a non-loopback listener when the secret is the public
+// development one, so the flag must be set exactly then.
+TEST_F(LoadJwtSecretTest, OnlyTheBuiltInSecretIsMarkedAsDevelopment) {
+  absl::SetFlag(&FLAGS_jwt_secret_file, "");
+  ASSERT_OK_AND_ASSIGN(JwtSecret development, LoadJwtSecret());
+  EXPECT_TRUE(development.is_development);
+
+  setenv("SALESTEAM_JWT_SECRET", kSecret, 1);
+  ASSERT_OK_AND_ASSIGN(JwtSecret configured, LoadJwtSecret());
+  EXPECT_FALSE(configured.is_development);
 }
 
 // The policy matrix: every role against own and foreign teams and members.

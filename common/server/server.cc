@@ -414,8 +414,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
     return absl::InvalidArgumentError("--shutdown_grace and --prestop_delay must not be negative");
   }
   if (options.verifier == nullptr) {
-    ASSIGN_OR_RETURN(std::string secret, auth::LoadJwtSecret());
-    options.verifier = std::make_shared<auth::TokenVerifier>(std::move(secret));
+    ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
+    options.verifier = std::make_shared<auth::TokenVerifier>(std::move(secret.value));
   }
   if (options.metrics == nullptr) options.metrics = MetricsRegistry::Default();
   if (options.call_log == nullptr) options.call_log = WriteToStderr;

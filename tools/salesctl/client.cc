@@ -104,12 +104,12 @@ absl::StatusOr<std::string> CallToken() {
   static std::string* minted ABSL_GUARDED_BY(mutex) = nullptr;
   absl::MutexLock lock(&mutex);
   if (minted == nullptr) {
-    ASSIGN_OR_RETURN(std::string secret, auth::LoadJwtSecret());
+    ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
     auth::Principal principal;
     principal.subject = "salesctl";
     principal.role = auth::Role::kAdmin;
     ASSIGN_OR_RETURN(std::string token,
-                     auth::MintToken(secret, principal, absl::Minutes(15), absl::Now()));
+                     auth::MintToken(secret.value, principal, absl::Minutes(15), absl::Now()));
     minted = new std::string(std::move(token));
   }
   return *minted;

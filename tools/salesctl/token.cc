@@ -60,10 +60,10 @@ int RunToken(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  absl::StatusOr<std::string> secret = auth::LoadJwtSecret();
+  absl::StatusOr<auth::JwtSecret> secret = auth::LoadJwtSecret();
   if (!secret.ok()) return Fail(secret.status());
   const absl::Time now = absl::Now();
-  absl::StatusOr<std::string> token = auth::MintToken(*secret, principal, ttl, now);
+  absl::StatusOr<std::string> token = auth::MintToken(secret->value, principal, ttl, now);
   if (!token.ok()) return Fail(token.status());
 
   if (!absl::GetFlag(FLAGS_json)) {
