@@ -6,10 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -25,6 +23,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/status.h"
 
+#include "common/io.h"
 #include "common/status.h"
 
 ABSL_FLAG(std::string, jwt_secret_file, "",
@@ -155,8 +154,9 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   for (Role role : {Role::kRep, Role::kManager, Role::kAdmin, Role::kService}) {
     if (name == RoleName(role)) return role;
   }
+  // `name` may come from a token nobody has verified yet: quoted and cut.
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown role \"", name, "\" (want rep, manager, admin or service)"));
+      absl::StrCat("unknown role ", QuoteInput(name), " (want rep, manager, admin or service)"));
 }
 
 bool Principal::InTeam(absl::string_view team_id) const {
@@ -173,14 +173,7 @@ absl::StatusOr<JwtSecret> LoadJwtSecret() {
     secret = env;
     source = "SALESTEAM_JWT_SECRET";
   } else if (std::string path = absl::GetFlag(FLAGS_jwt_secret_file); !path.empty()) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot read --jwt_secret_file \"", path, "\""));
-    }
-    std::ostringstream contents;
-    contents << file.rdbuf();
-    secret = contents.str();
+    ASSIGN_OR_RETURN(secret, ReadFileToString(path, "--jwt_secret_file"));
     // Secret files (Kubernetes secrets, `echo x > file`) often end in a newline.
     absl::StripTrailingAsciiWhitespace(&secret);
     source = absl::StrCat("--jwt_secret_file \"", path, "\"");
@@ -240,8 +233,8 @@ absl::StatusOr<Principal> TokenVerifier::Verify(absl::string_view authorization,
     return Unauthenticated("header has no \"alg\"");
   }
   if (alg->string_value() != "HS256") {
-    return Unauthenticated(
-        absl::StrCat("algorithm \"", alg->string_value(), "\" is not accepted (only HS256)"));
+    return Unauthenticated(absl::StrCat("algorithm ", QuoteInput(alg->string_value()),
+                                        " is not accepted (only HS256)"));
   }
   if (FindField(header, "crit") != nullptr) {
     // RFC 7515 4.1.11: critical extensions we do not implement must be refused.
@@ -301,12 +294,14 @@ absl::StatusOr<Principal> TokenVerifier::Verify(absl::string_view authorization,
           absl::StrCat("not valid before ", absl::FormatTime(nbf, absl::UTCTimeZone())));
     }
   }
-  if (const google::protobuf::Value* iat_value = FindField(claims, "iat"); iat_value != nullptr) {
-    ASSIGN_OR_RETURN(absl::Time iat, NumericDate(*iat_value, "iat"));
-    if (iat > now + kClockSkew) {
-      return Unauthenticated(
-          absl::StrCat("issued in the future (", absl::FormatTime(iat, absl::UTCTimeZone()), ")"));
-    }
+  // Issue 2 lists `iat` among the claims and every token this suite mints
+  // carries it, so a token without one was made by something else.
+  const google::protobuf::Value* iat_value = FindField(claims, "iat");
+  if (iat_value == nullptr) return Unauthenticated("claim \"iat\" is missing");
+  ASSIGN_OR_RETURN(absl::Time iat, NumericDate(*iat_value, "iat"));
+  if (iat > now + kClockSkew) {
+    return Unauthenticated(
+        absl::StrCat("issued in the future (", absl::FormatTime(iat, absl::UTCTimeZone()), ")"));
   }
   return principal;
 }

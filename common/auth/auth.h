@@ -35,7 +35,11 @@ inline constexpr char kAuthorizationMetadataKey[] = "authorization";
 // 30 s covers that without stretching a token's life noticeably.
 inline constexpr absl::Duration kClockSkew = absl::Seconds(30);
 
-// What a caller is allowed to do, from least to most.
+// What a caller is allowed to do. Rep, manager and admin are people, in
+// increasing authority; service is another of the suite's services calling on
+// its own behalf. Admin and service pass the same team and member checks, but
+// CheckRole can single out either, so the order is not a ranking: compare
+// roles for equality only.
 enum class Role { kRep, kManager, kAdmin, kService };
 
 // "rep", "manager", "admin", "service".
@@ -76,7 +80,7 @@ class TokenVerifier {
   // `authorization` is the whole metadata value, "Bearer <jwt>" (the scheme
   // is matched case-insensitively, RFC 7235); pass "" when the call had none.
   // Missing, malformed, expired, not-yet-valid, wrongly signed or
-  // alg-confused tokens, tokens without sub/role/exp, with an unknown role or
+  // alg-confused tokens, tokens without sub/role/exp/iat, with an unknown role or
   // with `teams` not an array of strings are UNAUTHENTICATED with a reason.
   // `exp`, `nbf` and `iat` are checked against `now` allowing kClockSkew.
   absl::StatusOr<Principal> Verify(absl::string_view authorization, absl::Time now) const;

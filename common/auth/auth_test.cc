@@ -37,9 +37,11 @@ namespace {
 
 using ::salesteam::testing::IsOk;
 using ::salesteam::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-test-secret";
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
@@ -243,7 +245,11 @@ TEST(TokenVerifierTest, IssuedInTheFutureIsUnauthenticated) {
 }
 
 TEST(TokenVerifierTest, MissingOrMistypedClaimsAreUnauthenticated) {
-  const std::string exp = absl::StrCat(absl::ToUnixSeconds(kNow) + 3600);
+  // Each case lacks or spoils exactly one claim: `exp` carries a valid `iat`
+  // along with it.
+  const std::string exp =
+      absl::StrCat(absl::ToUnixSeconds(kNow) + 3600, R"(,"iat":)", absl::ToUnixSeconds(kNow) - 60);
+  const std::string iat = absl::StrCat(R"("iat":)", absl::ToUnixSeconds(kNow) - 60);
   const std::vector<std::tuple<std::string, std::string>> cases = {
       {absl::StrCat(R"({"role":"rep","exp":)", exp, "}"), R"("sub" is missing)"},
       {absl::StrCat(R"({"sub":"","role":"rep","exp":)", exp, "}"), R"("sub" is not)"},
@@ -252,8 +258,13 @@ TEST(TokenVerifierTest, MissingOrMistypedClaimsAreUnauthenticated) {
       {absl::StrCat(R"({"sub":"m-1","role":"superuser","exp":)", exp, "}"), "unknown role"},
       {absl::StrCat(R"({"sub":"m-1","role":"Admin","exp":)", exp, "}"), "unknown role"},
       {absl::StrCat(R"({"sub":"m-1","role":["admin"],"exp":)", exp, "}"), R"("role" is not)"},
-      {R"({"sub":"m-1","role":"rep"})", R"("exp" is missing)"},
-      {R"({"sub":"m-1","role":"rep","exp":"tomorrow"})", "NumericDate"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep",)", iat, "}"), R"("exp" is missing)"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","exp":"tomorrow",)", iat, "}"), "NumericDate"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","exp":)", absl::ToUnixSeconds(kNow) + 3600, "}"),
+       R"("iat" is missing)"},
+      {absl::StrCat(R"({"sub":"m-1","role":"rep","iat":"now","exp":)",
+                    absl::ToUnixSeconds(kNow) + 3600, "}"),
+       R"("iat" is not a NumericDate)"},
       {absl::StrCat(R"({"sub":"m-1","role":"rep","teams":"t-1","exp":)", exp, "}"), "not an array"},
       {absl::StrCat(R"({"sub":"m-1","role":"rep","teams":[1],"exp":)", exp, "}"),
        "other than team ids"},
@@ -266,6 +277,52 @@ TEST(TokenVerifierTest, MissingOrMistypedClaimsAreUnauthenticated) {
                 StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr(reason)))
         << claims;
   }
+}
+
+// Issue 2 lists `iat` among the claims every token carries: a token that
+// would otherwise verify is refused without it.
+TEST(TokenVerifierTest, TokenWithoutIssuedAtIsUnauthenticated) {
+  const std::string claims = absl::StrCat(R"({"sub":"m-1","role":"manager","teams":["t-1"],"exp":)",
+                                          absl::ToUnixSeconds(kNow) + 3600, "}");
+  EXPECT_THAT(VerifyRaw(Craft(kHs256Header, claims)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr(R"("iat" is missing)")));
+}
+
+// A caller controls the header and payload of the token it sends; what the
+// verifier echoes of them must not be able to forge a log line or flood it.
+TEST(TokenVerifierTest, RejectedAlgorithmIsQuotedAndEscapedInTheMessage) {
+  absl::StatusOr<Principal> result =
+      VerifyRaw(Craft(R"({"alg":"RS256\nFAKE log line"})", Claims()));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnauthenticated,
+                               HasSubstr(R"(algorithm "RS256\nFAKE log line" is not accepted)")));
+  EXPECT_THAT(std::string(result.status().message()), Not(HasSubstr("\n")));
+
+  result = VerifyRaw(Craft(absl::StrCat(R"({"alg":")", std::string(1000, 'X'), R"("})"), Claims()));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnauthenticated,
+                               HasSubstr(absl::StrCat("\"", std::string(24, 'X'), "...\""))));
+  EXPECT_LT(result.status().message().size(), 200u);
+}
+
+TEST(TokenVerifierTest, UnknownRoleIsQuotedAndEscapedInTheMessage) {
+  absl::StatusOr<Principal> result =
+      VerifyRaw(Craft(kHs256Header, Claims("", R"("role":"admin\r\nrole=admin",)")));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnauthenticated,
+                               HasSubstr(R"(unknown role "admin\r\nrole=admin")")));
+  EXPECT_THAT(std::string(result.status().message()), Not(HasSubstr("\n")));
+  EXPECT_THAT(ParseRole(std::string(1000, 'r')),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(absl::StrCat("\"", std::string(24, 'r'), "...\""))));
+}
+
+// The minted `iat` is what makes minted tokens pass the verifier's
+// requirement above; check the claim itself, not only the round trip.
+TEST(MintTokenTest, SetsIssuedAtToNow) {
+  ASSERT_OK_AND_ASSIGN(std::string token, MintToken(kSecret, Who("m-1"), absl::Hours(1), kNow));
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  std::string payload;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[1], &payload));
+  EXPECT_THAT(payload, HasSubstr(absl::StrCat(R"("iat":)", absl::ToUnixSeconds(kNow))));
 }
 
 TEST(MintTokenTest, RefusesBadInput) {
@@ -319,8 +376,11 @@ TEST_F(LoadJwtSecretTest, FileIsReadWithoutTrailingNewline) {
 
 TEST_F(LoadJwtSecretTest, UnreadableFileIsAnError) {
   absl::SetFlag(&FLAGS_jwt_secret_file, "/nonexistent/secret");
+  // The common ReadFileToString message: the flag, the path and the reason.
   EXPECT_THAT(LoadJwtSecret(),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/nonexistent/secret")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("--jwt_secret_file"), HasSubstr("/nonexistent/secret"),
+                             HasSubstr("No such file or directory"))));
 }
 
 TEST_F(LoadJwtSecretTest, ShortSecretsAreRefused) {
