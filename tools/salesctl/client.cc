@@ -1,9 +1,8 @@
 #include "tools/salesctl/client.h"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <optional>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -16,6 +15,7 @@
 #include "grpcpp/support/channel_arguments.h"
 
 #include "common/auth/auth.h"
+#include "common/io.h"
 #include "common/status.h"
 #include "tools/salesctl/commands.h"
 
@@ -40,13 +40,28 @@ ABSL_FLAG(bool, json, false, "Print machine-readable JSON instead of text");
 namespace salesteam::salesctl {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::FailedPreconditionError(absl::StrCat("cannot read --", flag, " ", path));
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
+// The token salesctl mints for itself when --token is not given, minted once
+// per run so that every call of one command carries the same token. A failed
+// attempt is not remembered: the next call tries again.
+class MintedToken {
+ public:
+  absl::StatusOr<std::string> Get() ABSL_LOCKS_EXCLUDED(mutex_) {
+    absl::MutexLock lock(&mutex_);
+    if (!token_.has_value()) {
+      ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
+      auth::Principal principal;
+      principal.subject = "salesctl";
+      principal.role = auth::Role::kAdmin;
+      ASSIGN_OR_RETURN(token_,
+                       auth::MintToken(secret.value, principal, absl::Minutes(15), absl::Now()));
+    }
+    return *token_;
+  }
+
+ private:
+  absl::Mutex mutex_;
+  std::optional<std::string> token_ ABSL_GUARDED_BY(mutex_);
+};
 
 }  // namespace
 
@@ -76,7 +91,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& ad
   if (absl::GetFlag(FLAGS_tls)) {
     grpc::SslCredentialsOptions options;
     if (std::string path = absl::GetFlag(FLAGS_ca_cert); !path.empty()) {
-      ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(path, "ca_cert"));
+      ASSIGN_OR_RETURN(options.pem_root_certs, ReadFileToString(path, "--ca_cert"));
     }
     const std::string cert = absl::GetFlag(FLAGS_client_cert);
     const std::string key = absl::GetFlag(FLAGS_client_key);
@@ -84,8 +99,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& ad
       return absl::InvalidArgumentError("--client_cert and --client_key go together");
     }
     if (!cert.empty()) {
-      ASSIGN_OR_RETURN(options.pem_cert_chain, ReadFile(cert, "client_cert"));
-      ASSIGN_OR_RETURN(options.pem_private_key, ReadFile(key, "client_key"));
+      ASSIGN_OR_RETURN(options.pem_cert_chain, ReadFileToString(cert, "--client_cert"));
+      ASSIGN_OR_RETURN(options.pem_private_key, ReadFileToString(key, "--client_key"));
     }
     if (std::string name = absl::GetFlag(FLAGS_tls_server_name); !name.empty()) {
       arguments.SetSslTargetNameOverride(name);
@@ -99,20 +114,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const std::string& ad
 
 absl::StatusOr<std::string> CallToken() {
   if (std::string token = absl::GetFlag(FLAGS_token); !token.empty()) return token;
-  // Minted once per run: every call of one command carries the same token.
-  static absl::Mutex mutex;
-  static std::string* minted ABSL_GUARDED_BY(mutex) = nullptr;
-  absl::MutexLock lock(&mutex);
-  if (minted == nullptr) {
-    ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
-    auth::Principal principal;
-    principal.subject = "salesctl";
-    principal.role = auth::Role::kAdmin;
-    ASSIGN_OR_RETURN(std::string token,
-                     auth::MintToken(secret.value, principal, absl::Minutes(15), absl::Now()));
-    minted = new std::string(std::move(token));
-  }
-  return *minted;
+  // Never destroyed: a command's last call may still be running when main
+  // returns.
+  static MintedToken* const minted = new MintedToken();
+  return minted->Get();
 }
 
 absl::Status PrepareCall(grpc::ClientContext& context) {

@@ -22,12 +22,18 @@
 
 ABSL_DECLARE_FLAG(std::string, token);
 ABSL_DECLARE_FLAG(std::string, roster_address);
+ABSL_DECLARE_FLAG(bool, tls);
+ABSL_DECLARE_FLAG(std::string, ca_cert);
+ABSL_DECLARE_FLAG(std::string, client_cert);
+ABSL_DECLARE_FLAG(std::string, client_key);
 
 namespace salesteam::salesctl {
 namespace {
 
 using ::salesteam::testing::IsOk;
 using ::salesteam::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 constexpr char kSecret[] = "client-test-secret-client-test-secret-0123";
 
@@ -97,6 +103,35 @@ TEST_F(PrepareCallTest, CallsCarryTheGivenToken) {
 TEST_F(PrepareCallTest, WithoutATokenCallsCarryALocallyMintedAdminToken) {
   absl::SetFlag(&FLAGS_token, "");
   EXPECT_EQ(CallerAsSeenByServer(), "salesctl/admin");
+}
+
+TEST_F(PrepareCallTest, EveryCallOfOneRunCarriesTheSameMintedToken) {
+  absl::SetFlag(&FLAGS_token, "");
+  ASSERT_OK_AND_ASSIGN(std::string first, CallToken());
+  ASSERT_OK_AND_ASSIGN(std::string second, CallToken());
+  EXPECT_EQ(first, second);
+  EXPECT_THAT(auth::TokenVerifier(kSecret).Verify(absl::StrCat("Bearer ", first), absl::Now()),
+              IsOk());
+}
+
+// An unreadable TLS file is a configuration error naming the flag, the path
+// and why, worded like every other file the suite reads (ReadFileToString).
+TEST(OpenChannelTest, UnreadableTlsFilesNameTheFlagThePathAndTheReason) {
+  absl::FlagSaver flags;
+  absl::SetFlag(&FLAGS_tls, true);
+  absl::SetFlag(&FLAGS_ca_cert, "/nonexistent/ca.pem");
+  EXPECT_THAT(OpenChannel("127.0.0.1:1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("--ca_cert"), HasSubstr("/nonexistent/ca.pem"),
+                             HasSubstr("No such file or directory"))));
+
+  absl::SetFlag(&FLAGS_ca_cert, "");
+  absl::SetFlag(&FLAGS_client_cert, "/nonexistent/client.pem");
+  absl::SetFlag(&FLAGS_client_key, "/nonexistent/client.key");
+  EXPECT_THAT(OpenChannel("127.0.0.1:1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("--client_cert"), HasSubstr("/nonexistent/client.pem"),
+                             HasSubstr("No such file or directory"))));
 }
 
 TEST(EndpointTest, AddressesComeFromFlags) {
