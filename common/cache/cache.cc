@@ -48,7 +48,9 @@ absl::Status StatusFromErrorReply(absl::string_view error) {
        {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN"}) {
     if (absl::StartsWith(error, prefix)) return absl::UnavailableError(message);
   }
-  if (absl::StartsWith(error, "OOM")) return absl::ResourceExhaustedError(message);
+  // maxmemory reached with nothing to evict: writes fail until keys expire
+  // or are deleted, which is the cache's problem, not the caller's input.
+  if (absl::StartsWith(error, "OOM")) return absl::UnavailableError(message);
   // The key's current content does not suit the command: the caller's data,
   // not the command, must change first.
   if (absl::StartsWith(error, "WRONGTYPE") || absl::StartsWith(error, "NOSCRIPT") ||

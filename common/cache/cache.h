@@ -11,10 +11,12 @@
 // so the fake and the real client decode replies with the same code.
 //
 // Errors, chosen by what the caller should do next:
-//   UNAVAILABLE          Redis unreachable, timed out, or the circuit is open
-//                        (fall back to the database; retrying later may work)
-//   RESOURCE_EXHAUSTED   no pooled connection became free within the timeout,
-//                        or Redis is out of memory
+//   UNAVAILABLE          Redis unreachable, timed out, out of memory (OOM), or
+//                        the circuit is open, or no pooled connection became
+//                        free within the timeout: all transient (fall back to
+//                        the database; retrying later may work). The cache
+//                        never answers RESOURCE_EXHAUSTED, which the suite
+//                        keeps for a client's oversize input and rate limits.
 //   FAILED_PRECONDITION  the key holds the wrong type or a non-numeric value
 //   INTERNAL             any other error reply (a bug in the command)
 // Values and keys are byte strings: serialized protos round-trip unchanged.
@@ -98,7 +100,7 @@ class Cache {
   virtual ~Cache() = default;
 
   // Sends every command in one round trip. The outer status fails when the
-  // round trip failed as a whole (UNAVAILABLE, RESOURCE_EXHAUSTED); otherwise
+  // round trip failed as a whole (UNAVAILABLE); otherwise
   // there is one entry per command, in order: its reply, or the status of its
   // error reply (a failing command does not affect its neighbours).
   virtual absl::StatusOr<std::vector<absl::StatusOr<Reply>>> Pipeline(

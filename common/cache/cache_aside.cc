@@ -34,11 +34,11 @@ absl::Status CacheAside::GetOrLoadInto(absl::string_view key, absl::Duration ttl
     hits_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
   }
-  // Unreachable or overloaded cache: answer from the database and leave the
-  // cache alone, so the caller does not pay a second failing call. Any other
-  // error (e.g. the key holds another type) is repaired by overwriting it.
+  // Unreachable or overloaded cache (down, circuit open, pool exhausted: all
+  // UNAVAILABLE, see cache.h): answer from the database and leave the cache
+  // alone, so the caller does not pay a second failing call. Any other error
+  // (e.g. the key holds another type) is repaired by overwriting it.
   const bool cache_down = !cached.ok() && (absl::IsUnavailable(cached.status()) ||
-                                           absl::IsResourceExhausted(cached.status()) ||
                                            absl::IsDeadlineExceeded(cached.status()));
   absl::StatusOr<std::string> loaded = load();
   if (!loaded.ok()) return loaded.status();

@@ -4,8 +4,11 @@
 #include "common/cache/cache_aside.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "common/cache/fake_cache.h"
 #include "common/cache/redis_cache.h"
@@ -143,6 +146,37 @@ TEST(CacheAsideTest, UndecodableCachedMessageIsReloadedAndOverwritten) {
   EXPECT_EQ(money.minor_units(), 7);
   EXPECT_EQ(loads, 1);
   EXPECT_THAT(cache.Get("m", {}), IsOkAndHolds(Optional(Usd(7).SerializeAsString())));
+}
+
+// An exhausted pool is UNAVAILABLE like an outage: the loader answers and no
+// SET is attempted, so the caller waits for one pooled connection, not two.
+TEST(CacheAsideTest, RealRedisExhaustedPoolServesFromLoaderWithoutTryingToStore) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(auto redis,
+                       RedisCache::Create({.address = server->address(), .max_connections = 1}));
+  ASSERT_OK_AND_ASSIGN(auto observer, RedisCache::Create({.address = server->address()}));
+  // The only pooled connection waits in BLPOP until the observer pushes.
+  std::thread holder([&] {
+    EXPECT_THAT(redis->Execute({"BLPOP", "queue", "0"}, {.timeout = absl::Seconds(30)}), IsOk());
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  bool blocked = false;
+  while (!blocked && absl::Now() < give_up) {
+    auto info = observer->Execute({"INFO", "clients"}, {});
+    blocked = info.ok() && absl::StrContains(info->str, "blocked_clients:1");
+    if (!blocked) absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(blocked);
+
+  CacheAside aside(redis.get(), {.call_options = {.timeout = absl::Milliseconds(50)}});
+  Database db;
+  EXPECT_THAT(aside.GetOrLoad("member:m1", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
+  EXPECT_EQ(aside.stats().bypassed, 1);
+  EXPECT_EQ(redis->stats().pool_exhausted, 1);
+
+  ASSERT_THAT(observer->Execute({"LPUSH", "queue", "job"}, {}), IsOk());
+  holder.join();
+  EXPECT_THAT(observer->Get("member:m1", {}), IsOkAndHolds(std::optional<std::string>()));
 }
 
 TEST(CacheAsideTest, RealRedisOutageServesFromLoaderAndRepopulatesAfterRestart) {

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "common/cache/redis_cache.h"
 #include "common/config.h"
+#include "common/io.h"
 #include "common/testing/redis_server.h"
 
 ABSL_FLAG(std::string, redis, "",
@@ -37,11 +38,6 @@ ABSL_FLAG(std::string, redis_benchmark, "redis-benchmark", "the redis-benchmark 
 
 namespace salesteam::cache {
 namespace {
-
-struct Endpoint {
-  std::string host;
-  std::string port;
-};
 
 // INCRs per second through RedisCache::Pipeline, or -1 on error.
 double MeasureClient(RedisCache& cache, int threads, int pipeline, int64_t requests) {
@@ -84,7 +80,7 @@ double MeasureClient(RedisCache& cache, int threads, int pipeline, int64_t reque
 }
 
 // redis-benchmark's INCR requests per second, or -1 on error.
-double MeasureRedisBenchmark(const std::string& binary, const Endpoint& endpoint, int pipeline,
+double MeasureRedisBenchmark(const std::string& binary, const HostPort& endpoint, int pipeline,
                              int64_t requests, std::string* command_line) {
   *command_line = absl::StrCat(binary, " -h ", endpoint.host, " -p ", endpoint.port, " -P ",
                                pipeline, " -t incr -q -n ", requests);
@@ -123,8 +119,11 @@ int Run() {
     server = *std::move(started);
     address = server->address();
   }
-  const size_t colon = address.rfind(':');
-  const Endpoint endpoint{address.substr(0, colon), address.substr(colon + 1)};
+  const absl::StatusOr<HostPort> endpoint = ParseHostPort(address, "--redis");
+  if (!endpoint.ok()) {
+    std::cerr << endpoint.status() << "\n";
+    return 1;
+  }
 
   auto cache = RedisCache::Create({.address = address, .max_connections = threads});
   if (!cache.ok()) {
@@ -134,7 +133,7 @@ int Run() {
   double best_client = 0, best_reference = 0;
   std::string command_line;
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
-    const double reference = MeasureRedisBenchmark(absl::GetFlag(FLAGS_redis_benchmark), endpoint,
+    const double reference = MeasureRedisBenchmark(absl::GetFlag(FLAGS_redis_benchmark), *endpoint,
                                                    pipeline, requests, &command_line);
     const double client = MeasureClient(**cache, threads, pipeline, requests);
     if (reference < 0 || client < 0) return 1;

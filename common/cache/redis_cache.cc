@@ -10,8 +10,8 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/io.h"
 #include "common/status.h"
 
 namespace salesteam::cache {
@@ -132,20 +132,11 @@ struct RedisCache::Connection {
 };
 
 absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Create(RedisCacheOptions options) {
-  const std::string& address = options.address;
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("redis address '", address, "' is not host:port"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("redis address '", address, "' has no valid port"));
+  ASSIGN_OR_RETURN(HostPort endpoint, ParseHostPort(options.address, "redis address"));
+  // hiredis needs a host to connect to, and port 0 is never a listening one.
+  if (endpoint.host.empty() || endpoint.port == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("redis address: ", QuoteInput(options.address),
+                                                   " needs a host and a port above 0"));
   }
   if (options.max_connections < 1) {
     return absl::InvalidArgumentError("redis max_connections must be at least 1");
@@ -160,7 +151,8 @@ absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Create(RedisCacheOptions
     return absl::InvalidArgumentError(
         "redis timeouts and cool-downs must be positive, max_cooldown >= initial_cooldown");
   }
-  return std::unique_ptr<RedisCache>(new RedisCache(std::move(options), std::move(host), port));
+  return std::unique_ptr<RedisCache>(
+      new RedisCache(std::move(options), std::move(endpoint.host), endpoint.port));
 }
 
 RedisCache::RedisCache(RedisCacheOptions options, std::string host, int port)
@@ -257,7 +249,7 @@ absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Connect(
         absl::StrCat("redis ", options_.address, ": call timeout expired before connecting"));
   }
   redisContext* ctx = redisConnectWithTimeout(host_.c_str(), port_, SocketTimeval(budget));
-  if (ctx == nullptr) return absl::ResourceExhaustedError("redis: out of memory connecting");
+  if (ctx == nullptr) return absl::UnavailableError("redis: out of memory connecting");
   auto connection = std::make_unique<Connection>(ctx);
   if (ctx->err != 0) {
     *transport_failure = true;
@@ -308,7 +300,9 @@ absl::StatusOr<std::unique_ptr<RedisCache::Connection>> RedisCache::Acquire(
       };
       if (!mu_.AwaitWithDeadline(absl::Condition(&usable), deadline)) {
         ++stats_.pool_exhausted;
-        return absl::ResourceExhaustedError(
+        // Transient, like the store's exhausted pool: the caller may retry
+        // (RESOURCE_EXHAUSTED is for a client's oversize input or rate).
+        return absl::UnavailableError(
             absl::StrCat("redis ", options_.address, ": all ", options_.max_connections,
                          " pooled connections stayed busy for the whole call timeout"));
       }

@@ -60,6 +60,10 @@ TEST(RedisCacheTest, RejectsAddressesWithoutPort) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(RedisCache::Create({.address = "localhost:70000"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RedisCache::Create({.address = ":6379"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RedisCache::Create({.address = "localhost:0"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(RedisCache::Create({.address = "[::1]:6379"}), IsOk());
 }
 
@@ -162,7 +166,9 @@ int BlockedClients(Cache& cache) {
   return std::atoi(info->str.c_str() + at + 16);
 }
 
-TEST(RedisCacheTest, RealRedisPoolExhaustionIsResourceExhaustedAndRecovers) {
+// A busy pool is transient (retry the call), like the store's: UNAVAILABLE,
+// not RESOURCE_EXHAUSTED, which the suite keeps for a client's own excess.
+TEST(RedisCacheTest, RealRedisPoolExhaustionIsUnavailableAndRecovers) {
   // A private server: the test counts blocked clients server-wide.
   ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
   auto cache = MakeCache({.address = server->address(), .max_connections = 1});
@@ -178,7 +184,7 @@ TEST(RedisCacheTest, RealRedisPoolExhaustionIsResourceExhaustedAndRecovers) {
   ASSERT_EQ(BlockedClients(*observer), 1);
 
   EXPECT_THAT(cache->Get("k", {.timeout = absl::Milliseconds(50)}),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("pooled connections")));
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("pooled connections")));
   EXPECT_EQ(cache->stats().pool_exhausted, 1);
   // A busy pool says nothing about Redis's health.
   EXPECT_EQ(cache->stats().circuit, CircuitState::kClosed);
@@ -187,6 +193,23 @@ TEST(RedisCacheTest, RealRedisPoolExhaustionIsResourceExhaustedAndRecovers) {
   holder.join();
   EXPECT_THAT(cache->Get("k", {.timeout = absl::Seconds(5)}), IsOk());
   EXPECT_EQ(cache->stats().connects, 1);
+}
+
+// Redis at maxmemory with nothing to evict refuses writes until keys expire:
+// transient for the caller (fall back, retry later), and proof that Redis is
+// up, so the circuit stays closed.
+TEST(RedisCacheTest, RealRedisOutOfMemoryIsUnavailableAndKeepsTheCircuitClosed) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  auto cache = MakeCache({.address = server->address()});
+  ASSERT_THAT(cache->Execute({"CONFIG", "SET", "maxmemory-policy", "noeviction"}, {}), IsOk());
+  ASSERT_THAT(cache->Execute({"CONFIG", "SET", "maxmemory", "1"}, {}), IsOk());
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_THAT(cache->Set("k", "v", {}, {}),
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr("OOM")));
+  }
+  EXPECT_EQ(cache->stats().circuit, CircuitState::kClosed);
+  ASSERT_THAT(cache->Execute({"CONFIG", "SET", "maxmemory", "0"}, {}), IsOk());
+  EXPECT_THAT(cache->Set("k", "v", {}, {}), IsOkAndHolds(true));
 }
 
 TEST(RedisCacheTest, RealRedisRestartedServerIsUsedAgainWithoutFailingACall) {
