@@ -31,7 +31,9 @@
 //                        40P01), SQLite still locked by another writer after the
 //                        busy timeout: retry the whole transaction
 //   UNAVAILABLE          lost connection, server down, pool exhausted: retry
-//   INTERNAL             syntax errors, type mismatches and other bugs
+//   INTERNAL             syntax errors, type mismatches and other bugs; a full
+//                        disk too, since retrying will not empty it (it needs
+//                        an operator)
 //
 // Transactions: Database::Transact runs a function inside a transaction that
 // commits when it returns OK and rolls back otherwise. The first failed

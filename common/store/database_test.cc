@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,7 @@ namespace {
 using ::salesteam::testing::DatabaseKind;
 using ::salesteam::testing::DatabaseTest;
 using ::salesteam::testing::IsOk;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::testing::TestDatabase;
 using ::testing::AnyOf;
@@ -35,15 +37,6 @@ constexpr absl::string_view kCreateKv = "CREATE TABLE kv (k TEXT PRIMARY KEY, v 
 absl::StatusOr<int64_t> Count(Executor& db, absl::string_view table) {
   ASSIGN_OR_RETURN(ResultSet rows, db.Query(absl::StrCat("SELECT COUNT(*) FROM ", table)));
   return rows.front().Int64(0);
-}
-
-MATCHER_P(IsOkAndHolds, expected, "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  *result_listener << "holds " << *arg;
-  return *arg == expected;
 }
 
 class StoreDatabaseTest : public DatabaseTest {
@@ -61,12 +54,13 @@ TEST_P(StoreDatabaseTest, RoundTripsEveryTypeIncludingNullBytesAndExtremeInt64) 
       "CREATE TABLE vals (id BIGINT PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, s TEXT, b BYTEA)"));
   const std::string bytes("\0\x01\xff\x80 end", 7);
   const std::string text = "Zoë's \"quote\" — 東京";
+  const std::optional<std::string> no_bytes;
   ASSERT_OK(db().Execute("INSERT INTO vals (id, i, d, s, b) VALUES ($1, $2, $3, $4, $5)",
                          {1, std::numeric_limits<int64_t>::max(), 0.1, text, Param::Bytes(bytes)}));
   ASSERT_OK(db().Execute("INSERT INTO vals (id, i, d, s, b) VALUES ($1, $2, $3, $4, $5)",
                          {2, std::numeric_limits<int64_t>::min(), -1e300, "", Param::Bytes("")}));
   ASSERT_OK(db().Execute("INSERT INTO vals (id, i, d, s, b) VALUES ($1, $2, $3, $4, $5)",
-                         {3, nullptr, std::nullopt, Param(), std::optional<std::string>()}));
+                         {3, nullptr, std::nullopt, Param(), no_bytes}));
 
   ASSERT_OK_AND_ASSIGN(ResultSet rows, db().Query("SELECT id, i, d, s, b FROM vals ORDER BY id"));
   ASSERT_EQ(rows.size(), 3u);
@@ -163,6 +157,49 @@ TEST_P(StoreDatabaseTest, TransactionCommitsOnOkAndRollsBackOnError) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(*rows.row(0).Text(0), "kept");
   EXPECT_EQ(*rows.row(1).Text(0), "kept too");
+}
+
+// A version check that fails (the function's own ABORTED) is the caller's
+// answer, not a serialization failure: running the function again would only
+// repeat it.
+TEST_P(StoreDatabaseTest, AbortedReturnedByTheFunctionItselfIsNotRetried) {
+  CreateKv();
+  int runs = 0;
+  EXPECT_THAT(db().Transact([&](Transaction& tx) -> absl::Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO kv (k, v) VALUES ('a', 1)").status());
+    return absl::AbortedError("member m1 is at version 4, not 3");
+  }),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("version 4")));
+  EXPECT_EQ(runs, 1);
+  EXPECT_THAT(Count(db(), "kv"), IsOkAndHolds(0));
+}
+
+// Booleans are BIGINT 0/1 on both backends; a bool (or an unsigned page size
+// cast to int64_t) must bind as BIGINT, not DOUBLE, or LIMIT and integer
+// comparisons behave differently on PostgreSQL than on SQLite.
+TEST_P(StoreDatabaseTest, BoolAndUnsignedParamsBindAsBigint) {
+  ASSERT_OK(db().Execute("CREATE TABLE flags (k TEXT PRIMARY KEY, active BIGINT NOT NULL)"));
+  const std::vector<std::pair<std::string, bool>> members = {
+      {"a", true}, {"b", false}, {"c", true}};
+  for (const auto& [key, active] : members) {
+    ASSERT_OK(db().Execute("INSERT INTO flags (k, active) VALUES ($1, $2)", {key, active}));
+  }
+  ASSERT_OK_AND_ASSIGN(ResultSet echoed, db().Query("SELECT $1, $2", {true, false}));
+  EXPECT_THAT(echoed.front().Int64(0), IsOkAndHolds(1));
+  EXPECT_THAT(echoed.front().Int64(1), IsOkAndHolds(0));
+  const std::optional<bool> wanted = true;
+  const size_t page_size = 1;
+  ASSERT_OK_AND_ASSIGN(
+      ResultSet rows,
+      db().Query("SELECT k, active FROM flags WHERE active = $1 ORDER BY k LIMIT $2",
+                 {wanted, static_cast<int64_t>(page_size)}));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_THAT(rows.front().Text(0), IsOkAndHolds("a"));
+  EXPECT_THAT(rows.front().Int64(1), IsOkAndHolds(1));
+  ASSERT_OK_AND_ASSIGN(ResultSet limited,
+                       db().Query("SELECT k FROM flags ORDER BY k LIMIT $1", {uint32_t{2}}));
+  EXPECT_EQ(limited.size(), 2u);
 }
 
 TEST_P(StoreDatabaseTest, ConstraintViolationRollsBackTheWholeTransactionAsAlreadyExists) {
@@ -286,7 +323,8 @@ TEST_P(StoreDatabaseTest, PreparedStatementIsReusedOnItsConnection) {
   int64_t runs = -1;
   ASSERT_OK(db().Transact([&](Transaction& tx) -> absl::Status {
     for (int i = 0; i < 5; ++i) {
-      RETURN_IF_ERROR(tx.Execute(kInsert, {absl::StrCat("k", i), i}).status());
+      const std::string key = absl::StrCat("k", i);
+      RETURN_IF_ERROR(tx.Execute(kInsert, {key, i}).status());
     }
     // Ask the connection itself which statements it holds prepared.
     if (tx.dialect() == Dialect::kSqlite) {
@@ -453,6 +491,23 @@ TEST(OpenDatabaseTest, RejectsUnknownUrlsWithoutEchoingThem) {
   EXPECT_THAT(OpenDatabase("sqlite://"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A full disk does not empty itself within a client's retry: INTERNAL (an
+// operator's alert), not UNAVAILABLE, and never RESOURCE_EXHAUSTED, which is
+// for a caller's oversize input. max_page_count makes SQLite's own "database
+// or disk is full" (SQLITE_FULL) without filling the machine's disk.
+TEST(SqliteDatabaseTest, FullDatabaseIsInternalAndRollsBack) {
+  ASSERT_OK_AND_ASSIGN(auto test_db,
+                       salesteam::testing::TestDatabase::Create(DatabaseKind::kSqlite));
+  ASSERT_OK_AND_ASSIGN(auto db, test_db->Open());
+  ASSERT_OK(db->Execute("CREATE TABLE blobs (id BIGINT PRIMARY KEY, data BYTEA NOT NULL)"));
+  ASSERT_OK(db->Execute("INSERT INTO blobs (id, data) VALUES (1, randomblob(100))"));
+  // Caps the writer connection's file at its current size.
+  ASSERT_OK(db->Execute("PRAGMA max_page_count = 1"));
+  EXPECT_THAT(db->Execute("INSERT INTO blobs (id, data) VALUES (2, randomblob(200000))"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("full")));
+  EXPECT_THAT(Count(*db, "blobs"), IsOkAndHolds(1));
+}
+
 TEST(OpenDatabaseTest, InMemorySqliteWorks) {
   ASSERT_OK_AND_ASSIGN(auto db, OpenDatabase("sqlite::memory:"));
   ASSERT_OK(db->Execute(kCreateKv));
@@ -539,7 +594,8 @@ TEST_F(PostgresPoolTest, IdleConnectionsKilledByTheServerAreReplacedBeforeUse) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   for (int i = 0; i < 5; ++i) {
-    EXPECT_OK(db->Execute("INSERT INTO kv (k, v) VALUES ($1, $2)", {absl::StrCat("k", i), i}));
+    const std::string key = absl::StrCat("k", i);
+    EXPECT_OK(db->Execute("INSERT INTO kv (k, v) VALUES ($1, $2)", {key, i}));
   }
 }
 

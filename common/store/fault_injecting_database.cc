@@ -2,62 +2,44 @@
 
 #include "common/status.h"
 #include "common/store/internal/sql.h"
+#include "common/store/internal/transaction.h"
 
 namespace salesteam::store {
 
-// Forwards to the real transaction unless a fault is due; remembers the first
-// failure so that the transaction is rolled back like a real failed one.
-class FaultInjectingDatabase::FaultyTransaction final : public Transaction {
+// Forwards to the real transaction unless a fault is due. TransactionBase
+// remembers the first failure, injected or real, so that the transaction is
+// rolled back like a real failed one.
+class FaultInjectingDatabase::FaultyTransaction final : public internal::TransactionBase {
  public:
   FaultyTransaction(FaultInjectingDatabase* db, Transaction* real) : db_(db), real_(real) {}
 
   Dialect dialect() const override { return real_->dialect(); }
-  const absl::Status& failure() const { return failure_; }
 
  protected:
-  absl::StatusOr<ResultSet> DoQuery(absl::string_view sql,
-                                    absl::Span<const Param> params) override {
-    RETURN_IF_ERROR(Next());
-    return Track(real_->Query(sql, params));
+  absl::StatusOr<ResultSet> RunQuery(absl::string_view sql,
+                                     absl::Span<const Param> params) override {
+    RETURN_IF_ERROR(db_->NextStatement());
+    return real_->Query(sql, params);
   }
-  absl::StatusOr<int64_t> DoExecute(absl::string_view sql,
-                                    absl::Span<const Param> params) override {
-    RETURN_IF_ERROR(Next());
-    return Track(real_->Execute(sql, params));
+  absl::StatusOr<int64_t> RunExecute(absl::string_view sql,
+                                     absl::Span<const Param> params) override {
+    RETURN_IF_ERROR(db_->NextStatement());
+    return real_->Execute(sql, params);
   }
-  absl::StatusOr<int64_t> DoInsertRows(absl::string_view insert_head, int columns_per_row,
-                                       absl::Span<const Param> values,
-                                       absl::string_view tail) override {
-    RETURN_IF_ERROR(Next());
-    return Track(real_->InsertRows(insert_head, columns_per_row, values, tail));
+  absl::StatusOr<int64_t> RunInsertRows(absl::string_view insert_head, int columns_per_row,
+                                        absl::Span<const Param> values,
+                                        absl::string_view tail) override {
+    RETURN_IF_ERROR(db_->NextStatement());
+    return real_->InsertRows(insert_head, columns_per_row, values, tail);
   }
-  absl::Status DoExecuteScript(absl::string_view sql) override {
-    RETURN_IF_ERROR(Next());
-    return Track(real_->ExecuteScript(sql));
+  absl::Status RunExecuteScript(absl::string_view sql) override {
+    RETURN_IF_ERROR(db_->NextStatement());
+    return real_->ExecuteScript(sql);
   }
 
  private:
-  absl::Status Next() {
-    if (!failure_.ok()) return failure_;
-    absl::Status fault = db_->NextStatement();
-    if (!fault.ok()) failure_ = fault;
-    return fault;
-  }
-
-  template <typename T>
-  T Track(T result) {
-    if (!result.ok() && failure_.ok()) failure_ = GetStatus(result);
-    return result;
-  }
-  static const absl::Status& GetStatus(const absl::Status& s) { return s; }
-  template <typename V>
-  static const absl::Status& GetStatus(const absl::StatusOr<V>& s) {
-    return s.status();
-  }
-
   FaultInjectingDatabase* db_;
   Transaction* real_;
-  absl::Status failure_;
 };
 
 void FaultInjectingDatabase::FailNextStatements(absl::Status status, int count) {
@@ -110,21 +92,26 @@ absl::StatusOr<int64_t> FaultInjectingDatabase::DoExecute(absl::string_view sql,
 
 absl::Status FaultInjectingDatabase::DoTransact(const TransactionFunction& fn,
                                                 const TransactOptions& options) {
-  // Retries follow the real drivers' rule: again only when the database
-  // (here: an injected fault) answered ABORTED.
+  // Each attempt is one real transaction without retries of its own; the
+  // retry decision is made here, by the drivers' rule (RunAttempt), so that an
+  // ABORTED the function returns by itself is not retried.
   return internal::RunTransaction(this, options, [&](bool* conflict) {
     TransactOptions once = options;
     once.max_attempts = 1;
+    bool function_ran = false;
+    absl::Status attempt;
     absl::Status status = real_->Transact(
         [&](Transaction& real_tx) {
           FaultyTransaction tx(this, &real_tx);
-          absl::Status s = fn(tx);
-          if (s.ok()) s = tx.failure();
-          if (s.ok()) s = NextCommit();
-          *conflict = s.code() == absl::StatusCode::kAborted;
-          return s;
+          function_ran = true;
+          attempt = internal::RunAttempt(
+              tx, fn, [this] { return NextCommit(); }, conflict);
+          return attempt;
         },
         once);
+    // Past a successful attempt (or before it, at BEGIN) only the real
+    // database spoke: its ABORTED is a conflict, as in the drivers.
+    if (!function_ran || attempt.ok()) *conflict = status.code() == absl::StatusCode::kAborted;
     return status;
   });
 }

@@ -58,6 +58,40 @@ TEST_P(FaultInjectingDatabaseTest, InjectedCommitFailureRollsBackAndAbortedIsRet
   EXPECT_EQ(Rows(), 1);
 }
 
+// The double retries by the real drivers' rule (database.h): an ABORTED the
+// function returns by itself (a stale version) is its answer and runs once,
+// on the double exactly as on the real database beneath it.
+TEST_P(FaultInjectingDatabaseTest, AbortedReturnedByTheFunctionItselfIsNotRetried) {
+  FaultInjectingDatabase faulty(&db());
+  for (Database* database : {static_cast<Database*>(&faulty), &db()}) {
+    int runs = 0;
+    EXPECT_THAT(database->Transact([&](Transaction& tx) -> absl::Status {
+      ++runs;
+      RETURN_IF_ERROR(tx.Execute("INSERT INTO kv (k, v) VALUES ('a', 1)").status());
+      return absl::AbortedError("stale version");
+    }),
+                StatusIs(absl::StatusCode::kAborted, ::testing::HasSubstr("stale version")));
+    EXPECT_EQ(runs, 1) << (database == &faulty ? "fault-injecting" : "real");
+    EXPECT_EQ(Rows(), 0);
+  }
+}
+
+// An ABORTED from a statement is the database's conflict: retried, and the
+// retry's statements run for real.
+TEST_P(FaultInjectingDatabaseTest, InjectedAbortedStatementIsRetriedEvenWhenSwallowed) {
+  FaultInjectingDatabase faulty(&db());
+  int runs = 0;
+  EXPECT_OK(faulty.Transact([&](Transaction& tx) -> absl::Status {
+    if (++runs == 1) {
+      faulty.FailNextStatements(absl::AbortedError("deadlock detected"));
+      (void)tx.Execute("INSERT INTO kv (k, v) VALUES ('lost', 1)");
+    }
+    return tx.Execute("INSERT INTO kv (k, v) VALUES ('a', 1)").status();
+  }));
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(Rows(), 1);
+}
+
 SALESTEAM_INSTANTIATE_DATABASE_TEST(FaultInjectingDatabaseTest);
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/io.h"
 #include "common/status.h"
 
 namespace salesteam::store {
@@ -86,8 +87,7 @@ absl::Status ApplyMigrations(Database& db, const MigrationSet& set) {
       RETURN_IF_ERROR(CheckApplied(tx, set, &applied));
       if (applied.contains(m.version)) return absl::OkStatus();  // another starter did it
       RETURN_IF_ERROR(tx.ExecuteScript(m.sql));
-      const std::string now =
-          absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
+      const std::string now = FormatUtcMicros(absl::Now());
       return tx
           .Execute(
               "INSERT INTO schema_migrations (service, version, name, applied_at) "

@@ -19,18 +19,10 @@ namespace salesteam::store {
 namespace {
 
 using ::salesteam::testing::DatabaseTest;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-MATCHER_P(IsOkAndHolds, expected, "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  *result_listener << "holds " << *arg;
-  return *arg == expected;
-}
 
 class MigrationsTest : public DatabaseTest {
  protected:

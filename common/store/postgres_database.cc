@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "common/store/internal/sql.h"
 #include "common/store/internal/statement_cache.h"
+#include "common/store/internal/transaction.h"
 
 namespace salesteam::store {
 namespace {
@@ -418,38 +419,28 @@ Lease::~Lease() {
   if (conn_ != nullptr) pool_->Release(std::move(conn_));
 }
 
-class PostgresTransaction final : public Transaction {
+class PostgresTransaction final : public internal::TransactionBase {
  public:
   explicit PostgresTransaction(Connection* conn) : conn_(conn) {}
 
   Dialect dialect() const override { return Dialect::kPostgres; }
-  const absl::Status& failure() const { return failure_; }
 
  protected:
-  absl::StatusOr<ResultSet> DoQuery(absl::string_view sql,
-                                    absl::Span<const Param> params) override {
-    RETURN_IF_ERROR(CheckUsable());
+  absl::StatusOr<ResultSet> RunQuery(absl::string_view sql,
+                                     absl::Span<const Param> params) override {
     ResultSet result;
-    if (absl::Status s = conn_->Run(sql, params, &result).status(); !s.ok()) return Fail(s);
+    RETURN_IF_ERROR(conn_->Run(sql, params, &result).status());
     return result;
   }
 
-  absl::StatusOr<int64_t> DoExecute(absl::string_view sql,
-                                    absl::Span<const Param> params) override {
-    RETURN_IF_ERROR(CheckUsable());
-    auto changed = conn_->Run(sql, params, nullptr);
-    if (!changed.ok()) return Fail(changed.status());
-    return changed;
+  absl::StatusOr<int64_t> RunExecute(absl::string_view sql,
+                                     absl::Span<const Param> params) override {
+    return conn_->Run(sql, params, nullptr);
   }
 
-  absl::StatusOr<int64_t> DoInsertRows(absl::string_view insert_head, int columns_per_row,
-                                       absl::Span<const Param> values,
-                                       absl::string_view tail) override {
-    RETURN_IF_ERROR(CheckUsable());
-    if (columns_per_row <= 0 || values.size() % columns_per_row != 0) {
-      return Fail(absl::InternalError(absl::StrCat(
-          "InsertRows: ", values.size(), " values do not fill rows of ", columns_per_row)));
-    }
+  absl::StatusOr<int64_t> RunInsertRows(absl::string_view insert_head, int columns_per_row,
+                                        absl::Span<const Param> values,
+                                        absl::string_view tail) override {
     // One round trip per chunk: multi-row VALUES, prepared once per chunk size.
     const size_t max_rows =
         std::min<size_t>(kMaxRowsPerStatement, kMaxParams / static_cast<size_t>(columns_per_row));
@@ -466,34 +457,22 @@ class PostgresTransaction final : public Transaction {
         sql.push_back(' ');
         sql.append(tail.data(), tail.size());
       }
-      auto chunk = conn_->Run(sql, values.subspan(first * columns_per_row, count * columns_per_row),
-                              nullptr);
-      if (!chunk.ok()) return Fail(chunk.status());
-      changed += *chunk;
+      ASSIGN_OR_RETURN(
+          int64_t chunk,
+          conn_->Run(sql, values.subspan(first * columns_per_row, count * columns_per_row),
+                     nullptr));
+      changed += chunk;
       first += count;
     }
     return changed;
   }
 
-  absl::Status DoExecuteScript(absl::string_view sql) override {
-    RETURN_IF_ERROR(CheckUsable());
-    return Fail(conn_->Simple(std::string(sql)));
+  absl::Status RunExecuteScript(absl::string_view sql) override {
+    return conn_->Simple(std::string(sql));
   }
 
  private:
-  absl::Status CheckUsable() const {
-    if (failure_.ok()) return absl::OkStatus();
-    return absl::Status(failure_.code(),
-                        absl::StrCat("transaction already failed: ", failure_.message()));
-  }
-
-  absl::Status Fail(absl::Status status) {
-    if (!status.ok() && failure_.ok()) failure_ = status;
-    return status;
-  }
-
   Connection* conn_;
-  absl::Status failure_;
 };
 
 class PostgresDatabase final : public Database {
@@ -532,15 +511,8 @@ class PostgresDatabase final : public Database {
       ASSIGN_OR_RETURN(Lease conn, pool_.Acquire());
       RETURN_IF_ERROR(conn->Simple(begin));
       PostgresTransaction tx(&*conn);
-      absl::Status status = fn(tx);
-      if (status.ok()) status = tx.failure();
-      if (status.ok()) {
-        status = conn->Simple("COMMIT");
-        *conflict = status.code() == absl::StatusCode::kAborted;
-      } else {
-        *conflict = tx.failure().code() == absl::StatusCode::kAborted &&
-                    status.code() == absl::StatusCode::kAborted;
-      }
+      absl::Status status = internal::RunAttempt(
+          tx, fn, [&] { return conn->Simple("COMMIT"); }, conflict);
       // A failed COMMIT ends the transaction on the server already; anything
       // else still open is rolled back (a broken connection is discarded by
       // the pool instead).

@@ -107,7 +107,8 @@ TEST_F(PostgresRestartTest, NextCallsAfterARestartSucceedOnEveryPooledConnection
   WarmPool();
   ASSERT_OK(PgCtl("-m fast -w restart"));
   for (int i = 0; i < 8; ++i) {
-    EXPECT_OK(db_->Execute("INSERT INTO kv (k, v) VALUES ($1, $2)", {absl::StrCat("after", i), i}));
+    const std::string key = absl::StrCat("after", i);
+    EXPECT_OK(db_->Execute("INSERT INTO kv (k, v) VALUES ($1, $2)", {key, i}));
   }
   ASSERT_OK_AND_ASSIGN(ResultSet rows, db_->Query("SELECT COUNT(*) FROM kv"));
   EXPECT_EQ(*rows.front().Int64(0), 9);

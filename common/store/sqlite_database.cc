@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "common/store/internal/sql.h"
 #include "common/store/internal/statement_cache.h"
+#include "common/store/internal/transaction.h"
 
 namespace salesteam::store {
 namespace {
@@ -37,7 +38,11 @@ absl::Status SqliteError(int rc, absl::string_view message) {
     case SQLITE_LOCKED:
       return absl::AbortedError(text);
     case SQLITE_FULL:
-      return absl::ResourceExhaustedError(text);
+      // A full disk (or max_page_count) is not transient: a client's retry
+      // within seconds finds it still full, so it is INTERNAL, an operator's
+      // alert, rather than UNAVAILABLE (RESOURCE_EXHAUSTED is for callers'
+      // oversize input and rate limits).
+      return absl::InternalError(text);
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_NOMEM:
@@ -235,47 +240,30 @@ class Connection {
   std::string scratch_;
 };
 
-class SqliteTransaction final : public Transaction {
+class SqliteTransaction final : public internal::TransactionBase {
  public:
   explicit SqliteTransaction(Connection* conn) : conn_(conn) {}
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
-  // The first statement error, which fails the whole transaction.
-  const absl::Status& failure() const { return failure_; }
-
  protected:
-  absl::StatusOr<ResultSet> DoQuery(absl::string_view sql,
-                                    absl::Span<const Param> params) override {
-    RETURN_IF_ERROR(CheckUsable());
-    auto stmt = conn_->Prepare(sql);
-    if (!stmt.ok()) return Fail(stmt.status());
-    if (absl::Status s = conn_->Bind(*stmt, params); !s.ok()) return Fail(s);
-    auto result = conn_->Run(*stmt);
-    if (!result.ok()) return Fail(result.status());
-    return result;
+  absl::StatusOr<ResultSet> RunQuery(absl::string_view sql,
+                                     absl::Span<const Param> params) override {
+    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn_->Prepare(sql));
+    RETURN_IF_ERROR(conn_->Bind(stmt, params));
+    return conn_->Run(stmt);
   }
 
-  absl::StatusOr<int64_t> DoExecute(absl::string_view sql,
-                                    absl::Span<const Param> params) override {
-    RETURN_IF_ERROR(CheckUsable());
-    auto stmt = conn_->Prepare(sql);
-    if (!stmt.ok()) return Fail(stmt.status());
-    if (absl::Status s = conn_->Bind(*stmt, params); !s.ok()) return Fail(s);
-    auto changes = conn_->RunNoRows(*stmt);
-    if (!changes.ok()) return Fail(changes.status());
-    return changes;
+  absl::StatusOr<int64_t> RunExecute(absl::string_view sql,
+                                     absl::Span<const Param> params) override {
+    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn_->Prepare(sql));
+    RETURN_IF_ERROR(conn_->Bind(stmt, params));
+    return conn_->RunNoRows(stmt);
   }
 
-  absl::StatusOr<int64_t> DoInsertRows(absl::string_view insert_head, int columns_per_row,
-                                       absl::Span<const Param> values,
-                                       absl::string_view tail) override {
-    RETURN_IF_ERROR(CheckUsable());
-    if (columns_per_row <= 0 || values.size() % columns_per_row != 0) {
-      return Fail(absl::InternalError(absl::StrCat(
-          "InsertRows: ", values.size(), " values do not fill rows of ", columns_per_row)));
-    }
-    if (values.empty()) return 0;
+  absl::StatusOr<int64_t> RunInsertRows(absl::string_view insert_head, int columns_per_row,
+                                        absl::Span<const Param> values,
+                                        absl::string_view tail) override {
     // SQLite has no network round trip to save: one reused single-row
     // statement per row is its fastest path (the same as hand-written C).
     std::string& sql = conn_->scratch();
@@ -286,13 +274,11 @@ class SqliteTransaction final : public Transaction {
       sql.push_back(' ');
       sql.append(tail.data(), tail.size());
     }
-    auto prepared = conn_->PrepareNative(sql);
-    if (!prepared.ok()) return Fail(prepared.status());
-    sqlite3_stmt* stmt = *prepared;
+    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn_->PrepareNative(sql));
     if (sqlite3_bind_parameter_count(stmt) != columns_per_row) {
-      return Fail(absl::InternalError(absl::StrCat("InsertRows: statement takes ",
-                                                   sqlite3_bind_parameter_count(stmt),
-                                                   " parameters per row, not ", columns_per_row)));
+      return absl::InternalError(absl::StrCat("InsertRows: statement takes ",
+                                              sqlite3_bind_parameter_count(stmt),
+                                              " parameters per row, not ", columns_per_row));
     }
     sqlite3* db = conn_->db();
     int64_t changed = 0;
@@ -316,7 +302,7 @@ class SqliteTransaction final : public Transaction {
         absl::Status status = conn_->Error(rc);
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
-        return Fail(status);
+        return status;
       }
       sqlite3_reset(stmt);
     }
@@ -324,25 +310,12 @@ class SqliteTransaction final : public Transaction {
     return changed;
   }
 
-  absl::Status DoExecuteScript(absl::string_view sql) override {
-    RETURN_IF_ERROR(CheckUsable());
-    return Fail(conn_->Exec(std::string(sql)));
+  absl::Status RunExecuteScript(absl::string_view sql) override {
+    return conn_->Exec(std::string(sql));
   }
 
  private:
-  absl::Status CheckUsable() const {
-    if (failure_.ok()) return absl::OkStatus();
-    return absl::Status(failure_.code(),
-                        absl::StrCat("transaction already failed: ", failure_.message()));
-  }
-
-  absl::Status Fail(absl::Status status) {
-    if (!status.ok() && failure_.ok()) failure_ = status;
-    return status;
-  }
-
   Connection* conn_;
-  absl::Status failure_;
 };
 
 class SqliteDatabase final : public Database {
@@ -411,15 +384,8 @@ class SqliteDatabase final : public Database {
       return s;
     }
     SqliteTransaction tx(&conn);
-    absl::Status status = fn(tx);
-    if (status.ok()) status = tx.failure();
-    if (status.ok()) {
-      status = conn.ExecCached("COMMIT");
-      *conflict = status.code() == absl::StatusCode::kAborted;
-    } else {
-      *conflict = !tx.failure().ok() && tx.failure().code() == absl::StatusCode::kAborted &&
-                  status.code() == absl::StatusCode::kAborted;
-    }
+    absl::Status status = internal::RunAttempt(
+        tx, fn, [&] { return conn.ExecCached("COMMIT"); }, conflict);
     // After a failed statement or COMMIT the transaction may still be open;
     // end it so that the connection is clean for the next caller.
     if (conn.in_transaction()) (void)conn.ExecCached("ROLLBACK");

@@ -39,27 +39,53 @@ struct BytesView {
 // A statement parameter. It borrows text and bytes (the caller's strings must
 // outlive the call that binds them), so building a span of Params for 1,000
 // rows allocates nothing beyond the span itself.
+//
+// Each C++ type maps to one ValueType, the same on both backends:
+//   - signed integers and unsigned ones narrower than 64 bits: INT64;
+//   - bool: INT64 0 or 1 (booleans are BIGINT columns, see database.h);
+//   - float, double: DOUBLE (never any other type converted to double);
+//   - const std::string&, absl::string_view, const char*: TEXT;
+//   - BytesView / Param::Bytes: BYTES; std::optional<T>: T's type or NULL.
+// Two kinds of argument do not compile, on purpose:
+//   - uint64_t / size_t: values above INT64_MAX have no BIGINT, and a silent
+//     wrap would store a negative number; cast where the range is known
+//     (e.g. static_cast<int64_t>(page_size) after validating it);
+//   - temporaries that own their text (std::string&&, std::optional<
+//     std::string>&&, also for Param::Bytes): they die at the end of the
+//     full expression, so a Param kept past it would dangle, as in
+//     `std::vector<Param> p{std::string("x")}`. Name the string first.
 class Param {
  public:
   Param() = default;  // NULL
   Param(std::nullptr_t) {}
   Param(std::nullopt_t) {}
   template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-                                             (std::is_signed_v<T> || sizeof(T) < 8),
+                                             (std::is_signed_v<T> || sizeof(T) < sizeof(int64_t)),
                                          int> = 0>
   Param(T value) : type_(ValueType::kInt64), int_(static_cast<int64_t>(value)) {}
-  Param(double value) : type_(ValueType::kDouble), double_(value) {}
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                                             std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t),
+                                         int> = 0>
+  Param(T value) = delete;  // see the class comment
+  template <typename T, std::enable_if_t<std::is_same_v<T, bool>, int> = 0>
+  Param(T value) : type_(ValueType::kInt64), int_(value ? 1 : 0) {}
+  template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+  Param(T value) : type_(ValueType::kDouble), double_(static_cast<double>(value)) {}
   Param(absl::string_view text) : type_(ValueType::kText), data_(text.data()), size_(text.size()) {}
   Param(const std::string& text) : Param(absl::string_view(text)) {}
+  Param(std::string&& text) = delete;  // would dangle: see the class comment
   Param(const char* text) : Param(absl::string_view(text)) {}
   Param(BytesView bytes)
       : type_(ValueType::kBytes), data_(bytes.data.data()), size_(bytes.data.size()) {}
-  template <typename T>
+  template <typename T, std::enable_if_t<std::is_constructible_v<Param, const T&>, int> = 0>
   Param(const std::optional<T>& value) : Param() {
     if (value.has_value()) *this = Param(*value);
   }
+  Param(std::optional<std::string>&& text) = delete;  // would dangle
 
   static Param Bytes(absl::string_view bytes) { return Param(BytesView{bytes}); }
+  template <typename T, std::enable_if_t<std::is_same_v<T, std::string>, int> = 0>
+  static Param Bytes(T&& bytes) = delete;  // a temporary string would dangle
 
   ValueType type() const { return type_; }
   bool is_null() const { return type_ == ValueType::kNull; }

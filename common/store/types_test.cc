@@ -4,6 +4,8 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "common/testing/status_matchers.h"
 #include "gmock/gmock.h"
@@ -28,9 +30,50 @@ TEST(ParamTest, KeepsTypeAndValueOfEachKind) {
   EXPECT_EQ(Param(2.5).type(), ValueType::kDouble);
   EXPECT_EQ(Param(text).view(), "hello");
   EXPECT_EQ(Param("lit").type(), ValueType::kText);
-  EXPECT_EQ(Param::Bytes(std::string("\0\1", 2)).type(), ValueType::kBytes);
-  EXPECT_EQ(Param::Bytes(std::string("\0\1", 2)).size(), 2u);
+  const std::string bytes("\0\1", 2);
+  EXPECT_EQ(Param::Bytes(bytes).type(), ValueType::kBytes);
+  EXPECT_EQ(Param::Bytes(bytes).size(), 2u);
 }
+
+// Booleans are BIGINT 0/1 columns (database.h); as DOUBLE they would compare
+// and insert differently on PostgreSQL than on SQLite.
+TEST(ParamTest, BoolBindsAsInt64ZeroOrOne) {
+  EXPECT_EQ(Param(true).type(), ValueType::kInt64);
+  EXPECT_EQ(Param(true).int64(), 1);
+  EXPECT_EQ(Param(false).type(), ValueType::kInt64);
+  EXPECT_EQ(Param(false).int64(), 0);
+  EXPECT_EQ(Param(std::optional<bool>(true)).int64(), 1);
+  EXPECT_TRUE(Param(std::optional<bool>()).is_null());
+}
+
+TEST(ParamTest, UnsignedNarrowerThan64BitsBindsAsInt64) {
+  EXPECT_EQ(Param(uint32_t{4'000'000'000}).type(), ValueType::kInt64);
+  EXPECT_EQ(Param(uint32_t{4'000'000'000}).int64(), 4'000'000'000);
+  EXPECT_EQ(Param(2.5f).type(), ValueType::kDouble);
+}
+
+// A uint64_t/size_t used to become DOUBLE silently (LIMIT $1 then failed on
+// PostgreSQL only); it must now be cast where its range is known.
+static_assert(!std::is_constructible_v<Param, uint64_t>);
+static_assert(!std::is_constructible_v<Param, size_t>);
+static_assert(!std::is_constructible_v<Param, std::optional<uint64_t>>);
+static_assert(std::is_constructible_v<Param, uint32_t>);
+// Temporaries that own their text would be destroyed before the statement
+// binds them.
+static_assert(!std::is_constructible_v<Param, std::string>);
+static_assert(!std::is_constructible_v<Param, std::string&&>);
+static_assert(!std::is_constructible_v<Param, std::optional<std::string>>);
+static_assert(!std::is_convertible_v<std::string, Param>);
+static_assert(std::is_constructible_v<Param, const std::string&>);
+static_assert(std::is_constructible_v<Param, std::string&>);
+static_assert(std::is_constructible_v<Param, const std::optional<std::string>&>);
+template <typename T>
+concept BindsAsBytes = requires(T&& bytes) {
+  Param::Bytes(std::forward<T>(bytes));
+};
+static_assert(!BindsAsBytes<std::string>);
+static_assert(BindsAsBytes<const std::string&>);
+static_assert(BindsAsBytes<absl::string_view>);
 
 TEST(ParamTest, EmptyTextIsNotNull) {
   const Param empty{absl::string_view()};
