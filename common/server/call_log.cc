@@ -4,38 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/io.h"
+#include "common/server/internal/utf8.h"
 
 namespace salesteam::server {
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid
-// (overlong forms, surrogates and code points above U+10FFFF included).
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  size_t len = 0;
-  uint32_t min = 0;
-  uint32_t cp = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-}  // namespace
-
 void AppendJsonString(std::string& out, absl::string_view value) {
   out.push_back('"');
   for (size_t i = 0; i < value.size();) {
@@ -67,7 +39,7 @@ void AppendJsonString(std::string& out, absl::string_view value) {
       ++i;
       continue;
     }
-    const size_t len = Utf8SequenceLength(value, i);
+    const size_t len = internal::Utf8SequenceLength(value, i);
     if (len == 0) {
       out += "\\ufffd";
       ++i;
@@ -122,7 +94,7 @@ absl::string_view GrpcCodeName(grpc::StatusCode code) {
 
 std::string FormatCallLogLine(const CallLogEntry& entry, absl::Time now) {
   std::string line = "{\"ts\":";
-  AppendJsonString(line, absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", now, absl::UTCTimeZone()));
+  AppendJsonString(line, FormatUtcMicros(now));
   line += ",\"method\":";
   AppendJsonString(line, entry.method);
   line += ",\"code\":";
@@ -135,6 +107,10 @@ std::string FormatCallLogLine(const CallLogEntry& entry, absl::Time now) {
   if (entry.code != grpc::StatusCode::OK && !entry.error.empty()) {
     line += ",\"error\":";
     AppendJsonString(line, entry.error);
+  }
+  if (!entry.error_ref.empty()) {
+    line += ",\"error_ref\":";
+    AppendJsonString(line, entry.error_ref);
   }
   line += "}\n";
   return line;

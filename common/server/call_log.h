@@ -5,7 +5,9 @@
 //   {"ts":"2024-05-01T09:30:00.123456Z","method":"/salesteam.roster.v1.RosterService/GetMember",
 //    "code":"OK","latency_ms":1.204,"principal":"m-42","peer":"ipv4:10.0.0.7:53422"}
 //
-// Failed calls add "error" with the status message. There is no logging
+// Failed calls add "error" with the status message. When the client was told
+// only "internal error; see server log (ref 1a2b3c4d)" (server.h), "error"
+// holds the real message and "error_ref" that ref. There is no logging
 // library in this build (Abseil 20220623 has no absl/log), so the JSON
 // escaping lives here.
 #ifndef SALESTEAM_COMMON_SERVER_CALL_LOG_H_
@@ -25,6 +27,9 @@ struct CallLogEntry {
   std::string method;  // "/package.Service/Method"
   grpc::StatusCode code = grpc::StatusCode::OK;
   std::string error;  // the status message; empty when OK
+  // The ref the client was given instead of `error`; empty when the client
+  // saw the message itself.
+  std::string error_ref;
   absl::Duration latency;
   std::string principal;  // the verified `sub`, or "-" for anonymous calls
   std::string peer;       // as gRPC names it, e.g. "ipv4:127.0.0.1:5555"

@@ -58,6 +58,17 @@ TEST(FormatCallLogLineTest, AnonymousCallsShowADashAndErrorsTheirMessage) {
   EXPECT_THAT(line, HasSubstr("\"error\":\"token \\\"expired\\\"\""));
 }
 
+TEST(FormatCallLogLineTest, HiddenInternalErrorsCarryTheirRefNextToTheRealMessage) {
+  CallLogEntry entry;
+  entry.method = "/x.Y/Z";
+  entry.code = grpc::StatusCode::INTERNAL;
+  entry.error = "pq: connection to db-7 lost";
+  entry.error_ref = "1a2b3c4d";
+  const std::string line = FormatCallLogLine(entry, absl::UnixEpoch());
+  EXPECT_THAT(line, HasSubstr("\"error\":\"pq: connection to db-7 lost\""));
+  EXPECT_THAT(line, HasSubstr("\"error_ref\":\"1a2b3c4d\""));
+}
+
 TEST(FormatCallLogLineTest, SuccessfulCallsCarryNoErrorField) {
   CallLogEntry entry;
   entry.method = "/x.Y/Z";

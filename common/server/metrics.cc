@@ -19,6 +19,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/io.h"
+#include "common/server/internal/utf8.h"
+#include "common/status.h"
 
 namespace salesteam::server {
 namespace {
@@ -40,9 +43,12 @@ std::string FormatValue(double value) {
   return absl::StrFormat("%.15g", value);
 }
 
-// Label values escape backslash, double quote and newline.
+// Label values escape backslash, double quote and newline, and must be UTF-8:
+// a method path comes from the client, so invalid bytes become U+FFFD rather
+// than make the whole exposition unparseable.
 void AppendLabelValue(std::string& out, absl::string_view value) {
-  for (char c : value) {
+  for (size_t i = 0; i < value.size();) {
+    const char c = value[i];
     switch (c) {
       case '\\':
         out += "\\\\";
@@ -53,9 +59,19 @@ void AppendLabelValue(std::string& out, absl::string_view value) {
       case '\n':
         out += "\\n";
         break;
-      default:
-        out.push_back(c);
+      default: {
+        const size_t len = internal::Utf8SequenceLength(value, i);
+        if (len == 0) {
+          out += internal::kReplacementCharacter;
+          ++i;
+        } else {
+          out.append(value.data() + i, len);
+          i += len;
+        }
+        continue;
+      }
     }
+    ++i;
   }
 }
 
@@ -421,27 +437,11 @@ void RegisterProcessMetrics(MetricsRegistry& registry) {
                        MetricType::kGauge, [start] { return start; });
 }
 
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address) {
-  const size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos || colon + 1 == address.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\" is not host:port"));
-  }
-  absl::string_view host = address.substr(0, colon);
-  int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\" has a bad port"));
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) host = "0.0.0.0";
-  return std::make_pair(std::string(host), port);
-}
-
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     absl::string_view address, std::shared_ptr<const MetricsRegistry> registry) {
-  auto host_port = SplitHostPort(address);
-  if (!host_port.ok()) return host_port.status();
+  ASSIGN_OR_RETURN(HostPort host_port, ParseHostPort(address, "--metrics_address"));
+  // ":9101" means every interface, as for gRPC's own listening address.
+  if (host_port.host.empty()) host_port.host = "0.0.0.0";
   std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
   server->registry_ = std::move(registry);
   server->http_ = std::make_unique<httplib::Server>();
@@ -460,7 +460,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   server->http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain; charset=utf-8");
   });
-  const auto& [host, port] = *host_port;
+  const auto& [host, port] = host_port;
   if (port == 0) {
     server->port_ = server->http_->bind_to_any_port(host);
   } else if (server->http_->bind_to_port(host, port)) {

@@ -195,9 +195,6 @@ class MetricsHttpServer {
   int port_ = 0;
 };
 
-// Splits "host:port" or "[v6]:port"; the host comes back without brackets.
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address);
-
 }  // namespace salesteam::server
 
 #endif  // SALESTEAM_COMMON_SERVER_METRICS_H_

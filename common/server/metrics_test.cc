@@ -13,6 +13,7 @@
 namespace salesteam::server {
 namespace {
 
+using ::salesteam::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -34,6 +35,21 @@ TEST(MetricsRegistryTest, EscapesLabelValuesAndHelp) {
   const std::string text = registry.Render();
   EXPECT_THAT(text, HasSubstr("# HELP g line1\\nback\\\\slash\n"));
   EXPECT_THAT(text, HasSubstr("g{l=\"a\\\"b\\\\c\\nd\"} 1.5\n"));
+}
+
+TEST(MetricsRegistryTest, LabelValuesStayValidUtf8WhateverBytesTheyHold) {
+  MetricsRegistry registry;
+  auto& family = registry.AddCounterFamily("c_total", "C.", {"l"});
+  family.WithLabels({"Zürich"}).Increment();
+  family
+      .WithLabels({"bad\xff\xc0\xaf"
+                   "end"})
+      .Increment();
+  const std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("c_total{l=\"Zürich\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("c_total{l=\"bad\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                              "end\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("\xff")));
 }
 
 TEST(MetricsRegistryTest, HistogramBucketsAreCumulativeWithSumAndCount) {
@@ -146,16 +162,12 @@ TEST(MetricsHttpServerTest, RefusesAnAddressInUse) {
                    .ok());
 }
 
-TEST(SplitHostPortTest, AcceptsHostPortAndBracketedIpv6) {
-  ASSERT_OK_AND_ASSIGN(auto v4, SplitHostPort("127.0.0.1:9101"));
-  EXPECT_EQ(v4.first, "127.0.0.1");
-  EXPECT_EQ(v4.second, 9101);
-  ASSERT_OK_AND_ASSIGN(auto v6, SplitHostPort("[::1]:80"));
-  EXPECT_EQ(v6.first, "::1");
-  EXPECT_EQ(v6.second, 80);
-  EXPECT_FALSE(SplitHostPort("nohost").ok());
-  EXPECT_FALSE(SplitHostPort("h:70000").ok());
-  EXPECT_FALSE(SplitHostPort("h:").ok());
+TEST(MetricsHttpServerTest, RefusesAnAddressWithoutAUsablePort) {
+  EXPECT_THAT(MetricsHttpServer::Start("127.0.0.1", std::make_shared<MetricsRegistry>()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--metrics_address")));
+  EXPECT_THAT(
+      MetricsHttpServer::Start("127.0.0.1:70000", std::make_shared<MetricsRegistry>()).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -1,17 +1,19 @@
 #include "common/server/server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <deque>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -21,25 +23,32 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/flags/flag.h"
 #include "absl/hash/hash.h"
+#include "absl/random/random.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/io.h"
 #include "common/server/call_log.h"
+#include "google/protobuf/descriptor.h"
 
 ABSL_FLAG(std::string, listen_address, "",
-          "host:port to serve gRPC on; empty: 0.0.0.0 and the service's default port "
-          "(roster 50051, activity 50052, sprint 50053, compensation 50054)");
+          "host:port to serve gRPC on; empty: 127.0.0.1 and the service's default port "
+          "(roster 50051, activity 50052, sprint 50053, compensation 50054). Listening beyond "
+          "loopback (e.g. 0.0.0.0:50051) needs SALESTEAM_JWT_SECRET or --jwt_secret_file");
 ABSL_FLAG(std::string, metrics_address, "",
-          "host:port for GET /metrics and /healthz; empty: 0.0.0.0 and the service's default "
+          "host:port for GET /metrics and /healthz; empty: 127.0.0.1 and the service's default "
           "metrics port (9101-9104); \"off\": no endpoint");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain; set with --tls_key for TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
-          "after SIGTERM, how long in-flight calls may take to finish before they are cancelled");
+          "after SIGTERM, how long in-flight calls may take to finish before they are cancelled; "
+          "the process exits at the latest prestop_delay + shutdown_grace + 3s after the signal");
 ABSL_FLAG(absl::Duration, prestop_delay, absl::ZeroDuration(),
           "after SIGTERM, how long to keep serving (health NOT_SERVING) before draining; "
           "a few seconds on Kubernetes, where endpoints are updated after the signal");
@@ -54,18 +63,27 @@ ABSL_FLAG(absl::Duration, keepalive_min_ping_interval, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, max_connection_age, absl::InfiniteDuration(),
           "close connections gracefully after this age so that clients rebalance; inf: never");
 ABSL_FLAG(int32_t, handler_threads, 32, "threads that run blocking handler work");
+ABSL_FLAG(int32_t, handler_queue_limit, 1024,
+          "unary calls that may wait for a handler thread; more are refused with "
+          "RESOURCE_EXHAUSTED (\"server busy\") without running");
 
 namespace salesteam::server {
 namespace internal {
 
-// What every call's interceptor needs from its server.
+// What every call's interceptor needs from its server. Immutable once the
+// server is built.
 struct ServerCore {
   std::shared_ptr<const auth::TokenVerifier> verifier;
   std::function<void(absl::string_view)> call_log;
+  // "/package.Service/Method" of every method the server serves; only these
+  // become metric labels, since a client can send any path.
+  absl::flat_hash_set<std::string> known_methods;
+  size_t handler_queue_limit = 0;
   std::shared_ptr<MetricsRegistry> metrics;  // owns the families below
   CounterFamily* started = nullptr;
   CounterFamily* handled = nullptr;
   HistogramFamily* handling_seconds = nullptr;
+  Counter* busy_refusals = nullptr;
 };
 
 }  // namespace internal
@@ -73,6 +91,22 @@ struct ServerCore {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
+
+// How long after prestop_delay + shutdown_grace RunServer still waits for
+// cancelled calls to return before it ends the process regardless: enough for
+// handlers that notice cancellation to finish and for their log lines.
+constexpr absl::Duration kDrainMargin = absl::Seconds(3);
+
+// Methods every server serves besides the registered services.
+constexpr const char* kBuiltInMethods[] = {
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+};
+
+// The metric labels of calls to methods the server does not serve.
+constexpr char kUnknownLabel[] = "unknown";
 
 // ---- The handler pool ----
 
@@ -87,6 +121,17 @@ class HandlerPool {
     queue_.push_back(std::move(work));
   }
 
+  // Queues `work` unless `limit` items already wait for a busy thread.
+  // Items that idle threads are about to take do not count, or a burst of
+  // calls arriving faster than threads wake up would be refused while
+  // threads sit idle.
+  bool TryRun(size_t limit, absl::AnyInvocable<void() &&>& work) {
+    absl::MutexLock lock(&mu_);
+    if (queue_.size() >= idle_ + limit) return false;
+    queue_.push_back(std::move(work));
+    return true;
+  }
+
   double Queued() {
     absl::MutexLock lock(&mu_);
     return static_cast<double>(queue_.size());
@@ -97,7 +142,10 @@ class HandlerPool {
     while (true) {
       absl::AnyInvocable<void() &&> work;
       {
-        absl::MutexLock lock(&mu_, absl::Condition(this, &HandlerPool::HasWork));
+        absl::MutexLock lock(&mu_);
+        ++idle_;
+        mu_.Await(absl::Condition(this, &HandlerPool::HasWork));
+        --idle_;
         work = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -108,6 +156,7 @@ class HandlerPool {
 
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
+  size_t idle_ ABSL_GUARDED_BY(mu_) = 0;  // threads waiting for work
 };
 
 std::atomic<int> g_pool_threads{32};
@@ -123,6 +172,7 @@ HandlerPool& Pool() {
 
 struct CallRecord {
   absl::StatusOr<auth::Principal> caller = absl::UnauthenticatedError("call not authenticated");
+  const internal::ServerCore* core = nullptr;
 };
 
 // Calls in flight, keyed by their ServerContextBase. Sharded so that
@@ -139,15 +189,27 @@ class CallRegistry {
     absl::MutexLock lock(&shard.mu);
     shard.calls.erase(context);
   }
-  absl::StatusOr<auth::Principal> Caller(const void* context) {
+  // A copy of the call's record; fails closed (UNAUTHENTICATED, no core) for
+  // a context that no Salesteam server verified.
+  CallRecord Find(const void* context) {
     Shard& shard = ShardFor(context);
     absl::MutexLock lock(&shard.mu);
     auto it = shard.calls.find(context);
     if (it == shard.calls.end()) {
-      // Fail closed: a handler on a server that did not verify the call.
-      return absl::UnauthenticatedError("call was not authenticated by a Salesteam server");
+      CallRecord unknown;
+      unknown.caller =
+          absl::UnauthenticatedError("call was not authenticated by a Salesteam server");
+      return unknown;
     }
-    return it->second->caller;
+    return *it->second;
+  }
+  size_t Count() {
+    size_t count = 0;
+    for (Shard& shard : shards_) {
+      absl::MutexLock lock(&shard.mu);
+      count += shard.calls.size();
+    }
+    return count;
   }
 
  private:
@@ -174,6 +236,19 @@ bool IsOpenMethod(absl::string_view method) {
          absl::StartsWith(method, "/grpc.reflection.v1.ServerReflection/");
 }
 
+// Codes whose message describes the server's own failure (a database error,
+// a bug), which is for the operator, not the caller.
+bool IsHiddenCode(grpc::StatusCode code) {
+  return code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ||
+         code == grpc::StatusCode::DATA_LOSS;
+}
+
+// Eight hex digits: enough to find one line among a day's logs.
+std::string NewErrorRef() {
+  thread_local absl::BitGen gen;
+  return absl::StrFormat("%08x", absl::Uniform<uint32_t>(gen));
+}
+
 absl::string_view TypeLabel(grpc::experimental::ServerRpcInfo::Type type) {
   switch (type) {
     case grpc::experimental::ServerRpcInfo::Type::UNARY:
@@ -198,11 +273,19 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
         type_(TypeLabel(info->type())),
         open_(IsOpenMethod(method_)),
         start_(absl::Now()) {
-    absl::string_view full = method_;
-    if (absl::StartsWith(full, "/")) full.remove_prefix(1);
-    const size_t slash = full.find('/');
-    service_ = std::string(full.substr(0, slash));
-    method_name_ = slash == absl::string_view::npos ? "" : std::string(full.substr(slash + 1));
+    if (core_->known_methods.contains(method_)) {
+      absl::string_view full = method_;
+      full.remove_prefix(1);
+      const size_t slash = full.find('/');
+      service_ = std::string(full.substr(0, slash));
+      method_name_ = std::string(full.substr(slash + 1));
+    } else {
+      // The path is whatever the client sent: as a label it would let any
+      // client create unbounded series.
+      service_ = kUnknownLabel;
+      method_name_ = kUnknownLabel;
+    }
+    record_.core = core_.get();
   }
 
   ~CallInterceptor() override {
@@ -221,6 +304,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     entry.method = method_;
     entry.code = code_;
     entry.error = error_;
+    entry.error_ref = error_ref_;
     entry.latency = latency;
     entry.principal = record_.caller.ok() ? record_.caller->subject : "-";
     entry.peer = peer_;
@@ -274,6 +358,14 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     }
     code_ = status.error_code();
     error_ = status.error_message();
+    // Whatever path produced it (Unary, a streaming reactor, gRPC itself),
+    // the server's own failure reaches the caller as a ref into this log
+    // line, never as its text: that may name hosts, queries or data.
+    if (IsHiddenCode(code_)) {
+      error_ref_ = NewErrorRef();
+      methods->ModifySendStatus(grpc::Status(
+          code_, absl::StrCat("internal error; see server log (ref ", error_ref_, ")")));
+    }
     end_ = absl::Now();
     finished_ = true;
   }
@@ -293,6 +385,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   absl::Time end_;
   grpc::StatusCode code_ = grpc::StatusCode::OK;
   std::string error_;
+  std::string error_ref_;
 };
 
 class CallInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -321,15 +414,13 @@ void WriteToStderr(absl::string_view line) {
   }
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ", what, " ", path));
-  std::stringstream contents;
-  contents << in.rdbuf();
-  if (contents.str().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(what, " ", path, " is empty"));
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view what) {
+  ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path, what));
+  // gRPC would fail later, on the first handshake, with a vaguer message.
+  if (contents.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(what, " ", QuoteInput(path), " is empty"));
   }
-  return contents.str();
+  return contents;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
@@ -344,11 +435,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   }
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  ASSIGN_OR_RETURN(pair.private_key, ReadFile(options.tls_key_file, "TLS key"));
-  ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(options.tls_cert_file, "TLS certificate"));
+  ASSIGN_OR_RETURN(pair.private_key, ReadPemFile(options.tls_key_file, "--tls_key"));
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadPemFile(options.tls_cert_file, "--tls_cert"));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
   if (!options.tls_client_ca_file.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_client_ca_file, "client CA"));
+    ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                     ReadPemFile(options.tls_client_ca_file, "--tls_client_ca"));
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);
@@ -359,6 +451,41 @@ int ClampMillis(absl::Duration d) {
   return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
 }
 
+// Adds "/<service>/<method>" for every method of the named proto service.
+absl::Status AddMethodsOf(const std::string& service_name,
+                          absl::flat_hash_set<std::string>& methods) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+  if (service == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("service name ", QuoteInput(service_name),
+                     " is not a compiled-in proto service; use XxxService::service_full_name()"));
+  }
+  for (int i = 0; i < service->method_count(); ++i) {
+    methods.insert(absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
+  }
+  return absl::OkStatus();
+}
+
+// Whether only this machine can reach `address`: loopback IPs, localhost, and
+// Unix domain sockets.
+bool IsLoopbackAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:")) {
+    return true;
+  }
+  absl::StatusOr<HostPort> host_port = ParseHostPort(address, "--listen_address");
+  if (!host_port.ok()) return false;
+  const std::string& host = host_port->host;
+  if (absl::EqualsIgnoreCase(host, "localhost")) return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  }
+  return false;
+}
+
 }  // namespace
 
 // ---- Public API ----
@@ -367,11 +494,11 @@ ServerOptions ServerOptionsFromFlags(int default_port, int default_metrics_port)
   ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen_address);
   if (options.listen_address.empty()) {
-    options.listen_address = absl::StrCat("0.0.0.0:", default_port);
+    options.listen_address = absl::StrCat("127.0.0.1:", default_port);
   }
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   if (options.metrics_address.empty()) {
-    options.metrics_address = absl::StrCat("0.0.0.0:", default_metrics_port);
+    options.metrics_address = absl::StrCat("127.0.0.1:", default_metrics_port);
   } else if (options.metrics_address == "off") {
     options.metrics_address.clear();
   }
@@ -386,28 +513,81 @@ ServerOptions ServerOptionsFromFlags(int default_port, int default_metrics_port)
   options.keepalive_min_ping_interval = absl::GetFlag(FLAGS_keepalive_min_ping_interval);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.handler_threads = absl::GetFlag(FLAGS_handler_threads);
+  options.handler_queue_limit = absl::GetFlag(FLAGS_handler_queue_limit);
   return options;
 }
 
 absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContextBase* context) {
-  return Calls().Caller(context);
+  return Calls().Find(context).caller;
 }
 
 void Offload(absl::AnyInvocable<void() &&> work) { Pool().Run(std::move(work)); }
 
+namespace internal {
+
+void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+              UnaryBody body) {
+  CallRecord record = Calls().Find(context);
+  if (!record.caller.ok()) {
+    reactor->Finish(ToGrpcStatus(record.caller.status()));
+    return;
+  }
+  absl::AnyInvocable<void()&&> work = [context, reactor, caller = *std::move(record.caller),
+                                       body = std::move(body)]() mutable {
+    // The caller may have given up while the body waited for a thread; its
+    // work would be wasted, and under overload that waste is what keeps the
+    // queue long.
+    if (std::chrono::system_clock::now() >= context->deadline()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                   "deadline passed while waiting for a handler thread"));
+      return;
+    }
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "call cancelled while waiting for a handler thread"));
+      return;
+    }
+    absl::Status status;
+    // An exception escaping a pool thread would end the process and every
+    // call in it; one failed call is the right blast radius.
+    try {
+      status = std::move(body)(static_cast<const auth::Principal&>(caller));
+    } catch (const std::exception& e) {
+      status = absl::InternalError(absl::StrCat("handler failed: ", e.what()));
+    } catch (...) {
+      status = absl::InternalError("handler failed with a non-standard exception");
+    }
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  if (!Pool().TryRun(record.core->handler_queue_limit, work)) {
+    record.core->busy_refusals->Increment();
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "server busy: too many calls are waiting for a handler thread; retry with backoff"));
+  }
+}
+
+}  // namespace internal
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
                                                       std::vector<ServiceRegistration> services) {
   if (services.empty()) return absl::InvalidArgumentError("no services to serve");
+  auto core = std::make_shared<internal::ServerCore>();
   for (const ServiceRegistration& s : services) {
     if (s.service == nullptr || s.name.empty()) {
       return absl::InvalidArgumentError("every service needs a name and an implementation");
     }
+    RETURN_IF_ERROR(AddMethodsOf(s.name, core->known_methods));
   }
+  for (const char* method : kBuiltInMethods) core->known_methods.insert(method);
   if (options.max_message_bytes <= 0) {
     return absl::InvalidArgumentError("--max_message_bytes must be positive");
   }
   if (options.handler_threads <= 0) {
     return absl::InvalidArgumentError("--handler_threads must be positive");
+  }
+  if (options.handler_queue_limit <= 0) {
+    return absl::InvalidArgumentError("--handler_queue_limit must be positive");
   }
   if (options.shutdown_grace < absl::ZeroDuration() ||
       options.prestop_delay < absl::ZeroDuration()) {
@@ -415,6 +595,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   }
   if (options.verifier == nullptr) {
     ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
+    // Anyone can mint tokens with the development secret: it may only guard
+    // a server that nobody else can reach.
+    if (secret.is_development && !IsLoopbackAddress(options.listen_address)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--listen_address ", QuoteInput(options.listen_address),
+          " is reachable from other machines, but no JWT secret is configured and the built-in "
+          "development secret is public: set SALESTEAM_JWT_SECRET or --jwt_secret_file, or "
+          "listen on 127.0.0.1"));
+    }
     options.verifier = std::make_shared<auth::TokenVerifier>(std::move(secret.value));
   }
   if (options.metrics == nullptr) options.metrics = MetricsRegistry::Default();
@@ -435,9 +624,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   metrics.AddCallback("salesteam_handler_queue_length",
                       "Handler bodies waiting for a free handler thread.", MetricType::kGauge,
                       [] { return Pool().Queued(); });
-  auto core = std::make_shared<internal::ServerCore>();
+  metrics.AddCallback("salesteam_handler_threads", "Threads that run handler bodies.",
+                      MetricType::kGauge,
+                      [] { return static_cast<double>(g_pool_threads.load()); });
   core->verifier = options.verifier;
   core->call_log = options.call_log;
+  core->handler_queue_limit = static_cast<size_t>(options.handler_queue_limit);
   core->metrics = options.metrics;
   core->started =
       &metrics.AddCounterFamily("grpc_server_started_total", "RPCs started on the server.",
@@ -448,6 +640,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   core->handling_seconds = &metrics.AddHistogramFamily(
       "grpc_server_handling_seconds", "Time from an RPC's start until its status is sent.",
       {"grpc_service", "grpc_method", "grpc_type"}, DefaultLatencyBuckets());
+  core->busy_refusals = &metrics.AddCounter(
+      "salesteam_handler_queue_refusals_total",
+      "Unary calls refused with RESOURCE_EXHAUSTED because the handler queue was full.");
   server->core_ = core;
 
   // Both are process-wide switches; the reflection plugin must be added once
@@ -485,8 +680,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     server->grpc_server_.reset();
-    return absl::UnavailableError(
-        absl::StrCat("cannot serve gRPC on ", options.listen_address, " (in use or invalid?)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot serve gRPC on ", QuoteInput(options.listen_address), " (in use or invalid?)"));
   }
   server->port_ = port;
   grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
@@ -540,13 +735,11 @@ Server::~Server() { Shutdown(); }
 namespace {
 
 int g_signal_pipe[2] = {-1, -1};
-std::atomic<int> g_signals_seen{0};
-static_assert(std::atomic<int>::is_always_lock_free, "signal handler needs a lock-free counter");
 
-// Async-signal-safe: only an atomic add, write(2) and _exit(2).
+// Async-signal-safe: only write(2). Everything else happens on ordinary
+// threads that read the pipe.
 extern "C" void OnShutdownSignal(int signo) {
   const int saved_errno = errno;
-  if (g_signals_seen.fetch_add(1) > 0 && signo == SIGINT) ::_exit(130);
   const unsigned char byte = static_cast<unsigned char>(signo);
   [[maybe_unused]] const ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
   errno = saved_errno;
@@ -582,51 +775,133 @@ int WaitForShutdownSignal() {
   }
 }
 
-void LogEvent(absl::string_view event, absl::string_view details_json) {
+absl::string_view SignalName(int signo) { return signo == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+// The fields of one JSON event line, every value escaped.
+class EventFields {
+ public:
+  EventFields& Add(absl::string_view key, absl::string_view value) {
+    Key(key);
+    AppendJsonString(json_, value);
+    return *this;
+  }
+  EventFields& Add(absl::string_view key, int64_t value) {
+    Key(key);
+    absl::StrAppend(&json_, value);
+    return *this;
+  }
+  EventFields& Add(absl::string_view key, const std::vector<std::string>& values) {
+    Key(key);
+    json_ += "[";
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) json_ += ",";
+      AppendJsonString(json_, values[i]);
+    }
+    json_ += "]";
+    return *this;
+  }
+  const std::string& json() const { return json_; }
+
+ private:
+  void Key(absl::string_view key) {
+    json_ += ",";
+    AppendJsonString(json_, key);
+    json_ += ":";
+  }
+  std::string json_;
+};
+
+void LogEvent(absl::string_view event, const EventFields& fields = EventFields()) {
   std::string line = "{\"ts\":";
-  AppendJsonString(line,
-                   absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()));
+  AppendJsonString(line, FormatUtcMicros(absl::Now()));
   line += ",\"event\":";
   AppendJsonString(line, event);
-  if (!details_json.empty()) absl::StrAppend(&line, ",", details_json);
-  line += "}\n";
+  absl::StrAppend(&line, fields.json(), "}\n");
   WriteToStderr(line);
+}
+
+// Runs while the server drains. gRPC 1.51 waits for every callback call to
+// finish even after the grace has passed and the calls were cancelled, so a
+// handler body stuck on a database would keep the process alive until the
+// orchestrator kills it. This bounds that: when `drained_fd` is not
+// signalled within `bound`, the process ends. It also ends the process at
+// once on a second SIGTERM or SIGINT.
+void WatchDrain(int drained_fd, absl::Duration bound) {
+  const absl::Time give_up = absl::Now() + bound;
+  while (true) {
+    pollfd fds[2] = {{drained_fd, POLLIN, 0}, {g_signal_pipe[0], POLLIN, 0}};
+    const absl::Duration left = std::max(give_up - absl::Now(), absl::ZeroDuration());
+    const int ready = ::poll(fds, 2, ClampMillis(absl::Ceil(left, absl::Milliseconds(1))));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready > 0 && (fds[0].revents & POLLIN) != 0) return;
+    if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
+      unsigned char byte = 0;
+      if (::read(g_signal_pipe[0], &byte, 1) == 1) {
+        LogEvent("aborted", EventFields()
+                                .Add("signal", SignalName(byte))
+                                .Add("reason", "second signal while draining")
+                                .Add("calls_in_flight", static_cast<int64_t>(Calls().Count())));
+        // What a shell reports for a process the signal ended.
+        ::_exit(128 + byte);
+      }
+      continue;
+    }
+    if (absl::Now() >= give_up || ready < 0) {
+      // Exit 0: the process was asked to stop and has stopped. The calls it
+      // abandons were cancelled at the grace deadline already, so their
+      // callers know; this line is where operators see that it happened. A
+      // non-zero code would make restart-on-failure policies start a service
+      // that was meant to stay down.
+      LogEvent("drain_timeout", EventFields()
+                                    .Add("waited_ms", absl::ToInt64Milliseconds(bound))
+                                    .Add("calls_in_flight", static_cast<int64_t>(Calls().Count()))
+                                    .Add("exit_code", int64_t{0}));
+      ::_exit(0);
+    }
+  }
 }
 
 }  // namespace
 
 int RunServer(ServerOptions options, std::vector<ServiceRegistration> services) {
   if (absl::Status status = InstallSignalPipe(); !status.ok()) {
-    LogEvent("start_failed", absl::StrCat("\"error\":\"", status.message(), "\""));
+    LogEvent("start_failed", EventFields().Add("error", status.ToString()));
     return 1;
   }
   std::vector<std::string> names;
   for (const ServiceRegistration& s : services) names.push_back(s.name);
   const std::string address = options.listen_address;
+  const absl::Duration drain_bound = options.prestop_delay + options.shutdown_grace + kDrainMargin;
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Start(std::move(options), std::move(services));
   if (!server.ok()) {
-    std::string error;
-    AppendJsonString(error, server.status().ToString());
-    LogEvent("start_failed", absl::StrCat("\"error\":", error));
+    LogEvent("start_failed", EventFields().Add("error", server.status().ToString()));
     return 1;
   }
-  std::string details = "\"address\":";
-  AppendJsonString(details, address);
-  absl::StrAppend(&details, ",\"port\":", (*server)->port(),
-                  ",\"metrics_port\":", (*server)->metrics_port(), ",\"services\":[");
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) details += ",";
-    AppendJsonString(details, names[i]);
-  }
-  details += "]";
-  LogEvent("serving", details);
+  LogEvent("serving", EventFields()
+                          .Add("address", address)
+                          .Add("port", (*server)->port())
+                          .Add("metrics_port", (*server)->metrics_port())
+                          .Add("services", names));
 
   const int signo = WaitForShutdownSignal();
-  LogEvent("draining", absl::StrCat("\"signal\":\"", signo == SIGINT ? "SIGINT" : "SIGTERM", "\""));
+  LogEvent("draining", EventFields().Add("signal", SignalName(signo)));
+  const int drained_fd = ::eventfd(0, EFD_CLOEXEC);
+  std::thread watchdog;
+  if (drained_fd >= 0) {
+    watchdog = std::thread([drained_fd, drain_bound] { WatchDrain(drained_fd, drain_bound); });
+  } else {
+    LogEvent("drain_unbounded", EventFields().Add("error", std::strerror(errno)));
+  }
   (*server)->Shutdown();
   server->reset();
-  LogEvent("stopped", "");
+  if (watchdog.joinable()) {
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(drained_fd, &one, sizeof(one));
+    watchdog.join();
+    ::close(drained_fd);
+  }
+  LogEvent("stopped");
   return 0;
 }
 

@@ -58,15 +58,48 @@
 // returned, so capture by value ([this, context, request, response]), never
 // [&]. Streaming reactors hand blocking work to Offload() for the same reason.
 //
+// Overload. Unary() bodies wait for a handler thread in one queue; when
+// --handler_queue_limit bodies already wait for a busy thread, a new call is
+// refused at once with RESOURCE_EXHAUSTED ("server busy") and its body never
+// runs, so that a slow dependency shows up as fast refusals rather than as
+// unbounded memory and latency. A body whose caller cancelled, or whose
+// deadline passed, while it waited is skipped (CANCELLED / DEADLINE_EXCEEDED):
+// nobody would read its answer.
+//
+// Failures of the server itself. When a call ends with INTERNAL, UNKNOWN or
+// DATA_LOSS, whichever path produced it (Unary(), a streaming reactor, a
+// thrown exception, gRPC), the client gets only
+// "internal error; see server log (ref 1a2b3c4d)"; the call's log line holds
+// the real message under "error" and the same ref under "error_ref". Such
+// messages name hosts, queries and data that callers must not see. Other
+// codes reach the client with their message: write those for the caller.
+//
 // Shutdown (SIGTERM/SIGINT, or Server::Shutdown()): health turns NOT_SERVING
 // for every name, the server keeps serving for --prestop_delay (Kubernetes
 // removes the pod from its endpoints meanwhile), then refuses new calls and
 // lets in-flight calls finish until --shutdown_grace has passed (the rest are
 // cancelled), stops the metrics endpoint, and RunServer returns 0.
+// gRPC 1.51 still waits for a cancelled call whose handler never returns
+// (a body stuck on a database), so RunServer bounds the whole drain: if it is
+// not done prestop_delay + shutdown_grace + 3 s after the signal, the process
+// logs {"event":"drain_timeout",...} and exits 0 at once (it was asked to
+// stop, and did; see WatchDrain in server.cc for why 0). A second SIGTERM or
+// SIGINT while draining logs {"event":"aborted",...} and exits at once with
+// 128 + the signal number (143, 130). Set Kubernetes'
+// terminationGracePeriodSeconds above prestop_delay + shutdown_grace + 3 s.
+// Server::Shutdown() itself has no such bound (a library must not end its
+// process): it returns when gRPC does.
+//
+// Who may connect. The built-in development JWT secret (used when neither
+// SALESTEAM_JWT_SECRET nor --jwt_secret_file is set) is public, so a server
+// using it only starts on a loopback address (127.0.0.0/8, ::1, localhost, or
+// a Unix socket); elsewhere Start fails with FAILED_PRECONDITION. The default
+// --listen_address is therefore 127.0.0.1:<port>: one machine, no
+// configuration. Deployments set --listen_address=0.0.0.0:<port> together
+// with the secret.
 #ifndef SALESTEAM_COMMON_SERVER_SERVER_H_
 #define SALESTEAM_COMMON_SERVER_SERVER_H_
 
-#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -103,7 +136,8 @@ struct ServerCore;
 // Everything that shapes a server. Defaults suit tests (loopback, port 0);
 // ServerOptionsFromFlags() gives a service's production values.
 struct ServerOptions {
-  // "host:port"; port 0 picks a free port (see Server::port()).
+  // "host:port"; port 0 picks a free port (see Server::port()). Beyond
+  // loopback only with a configured JWT secret (see "Who may connect").
   std::string listen_address = "127.0.0.1:0";
   // Where GET /metrics and /healthz are served; empty: no metrics endpoint.
   std::string metrics_address = "127.0.0.1:0";
@@ -135,6 +169,10 @@ struct ServerOptions {
   // Threads that run Unary() bodies and Offload() work (process-wide pool;
   // the first server started in a process sizes it).
   int handler_threads = 32;
+  // Unary() bodies that may wait for a handler thread before new calls are
+  // refused with RESOURCE_EXHAUSTED. The queue is process-wide; each server
+  // compares it with its own limit.
+  int handler_queue_limit = 1024;
 
   // Not flags:
   // Verifies bearer tokens; null: built from auth::LoadJwtSecret().
@@ -149,15 +187,17 @@ struct ServerOptions {
 // Options from the common server flags (--listen_address, --metrics_address,
 // --tls_cert, --tls_key, --tls_client_ca, --shutdown_grace, --prestop_delay,
 // --max_message_bytes, --keepalive_time, --keepalive_timeout,
-// --keepalive_min_ping_interval, --max_connection_age, --handler_threads;
-// each also SALESTEAM_<FLAG>). An empty --listen_address means
-// 0.0.0.0:<default_port>, an empty --metrics_address 0.0.0.0:<default_metrics_port>,
+// --keepalive_min_ping_interval, --max_connection_age, --handler_threads,
+// --handler_queue_limit; each also SALESTEAM_<FLAG>). An empty
+// --listen_address means 127.0.0.1:<default_port>, an empty --metrics_address
+// 127.0.0.1:<default_metrics_port> (deployments set 0.0.0.0:<port> for both),
 // and --metrics_address=off switches the endpoint off. Call after
 // ParseFlagsWithEnv().
 ServerOptions ServerOptionsFromFlags(int default_port, int default_metrics_port);
 
 // One service to serve. `name` is the proto's full service name
-// (XxxService::service_full_name()), under which health reports it.
+// (XxxService::service_full_name()), under which health reports it and whose
+// methods become metric labels.
 struct ServiceRegistration {
   std::string name;
   grpc::Service* service;  // not owned; must outlive the server
@@ -168,7 +208,9 @@ struct ServiceRegistration {
 class Server {
  public:
   // Builds and starts serving; every registered name is SERVING, and so is "".
-  // Fails on unreadable TLS files or an address that cannot be bound.
+  // Fails on unreadable TLS files, an address that cannot be bound, a name
+  // that is no compiled-in proto service, or the development JWT secret on a
+  // non-loopback address.
   static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options,
                                                        std::vector<ServiceRegistration> services);
   // Shuts down first if nobody has.
@@ -206,8 +248,9 @@ class Server {
 // Starts the server, serves until SIGTERM or SIGINT, shuts down as described
 // above and returns the process exit code: 0 after a clean shutdown, 1 when
 // the server could not start (the reason goes to stderr). Signals are turned
-// into work through a self-pipe read by this thread; no work happens in a
-// signal handler. A second SIGINT exits at once (130).
+// into work through a self-pipe read by ordinary threads; no work happens in
+// a signal handler. The process may also end inside this call: when the
+// drain overruns its bound (exit 0) or on a second signal (128 + signal).
 int RunServer(ServerOptions options, std::vector<ServiceRegistration> services);
 
 // The verified caller of the current call, as recorded by the server's
@@ -223,27 +266,11 @@ void Offload(absl::AnyInvocable<void() &&> work);
 // absl::Status(const auth::Principal&) on the handler pool, only for a
 // verified caller; its status finishes the call (via ToGrpcStatus). Fill the
 // response before returning OK. Capture by value: see "Blocking work" above.
+// An exception thrown by `body` fails only its call, with INTERNAL. When the
+// handler queue is full the call is refused without running `body` (see
+// "Overload" above).
 template <typename Body>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Body body) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<auth::Principal> caller = Authenticate(context);
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
-  Offload([reactor, caller = *std::move(caller), body = std::move(body)]() mutable {
-    absl::Status status;
-    // An exception escaping a pool thread would end the process and every
-    // call in it; one failed call is the right blast radius.
-    try {
-      status = body(static_cast<const auth::Principal&>(caller));
-    } catch (const std::exception& e) {
-      status = absl::InternalError(absl::StrCat("handler failed: ", e.what()));
-    }
-    reactor->Finish(ToGrpcStatus(status));
-  });
-  return reactor;
-}
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Body body);
 
 // Reactors that finish a streaming call at once with `status`, for handlers
 // that must refuse before starting (typically Authenticate() failed):
@@ -264,6 +291,12 @@ grpc::ServerBidiReactor<Request, Response>* FinishedBidiReactor(const absl::Stat
 // ---- Implementation details of the templates above ----
 
 namespace internal {
+using UnaryBody = absl::AnyInvocable<absl::Status(const auth::Principal&) &&>;
+// Unary() without the template: authentication, the queue bound, the
+// expiry check and the exception guard.
+void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+              UnaryBody body);
+
 template <typename Base>
 class FinishedReactor final : public Base {
  public:
@@ -271,6 +304,16 @@ class FinishedReactor final : public Base {
   void OnDone() override { delete this; }
 };
 }  // namespace internal
+
+template <typename Body>
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  internal::RunUnary(context, reactor,
+                     [body = std::move(body)](const auth::Principal& caller) mutable {
+                       return absl::Status(body(caller));
+                     });
+  return reactor;
+}
 
 template <typename Request>
 grpc::ServerReadReactor<Request>* FinishedReadReactor(const absl::Status& status) {

@@ -1,8 +1,10 @@
 #include "common/server/server.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -14,9 +16,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/auth/auth.h"
+#include "common/server/health_client.h"
 #include "common/server/testing/echo_service.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
@@ -27,10 +32,14 @@ namespace salesteam::server {
 namespace {
 
 using ::salesteam::testing::StatusIs;
+using salesteam::testing::v1::AdminEchoRequest;
+using salesteam::testing::v1::AdminEchoResponse;
 using salesteam::testing::v1::EchoRequest;
 using salesteam::testing::v1::EchoResponse;
 using salesteam::testing::v1::EchoService;
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr char kSecret[] = "server-test-secret-that-is-long-enough-0123456789";
 constexpr char kEchoMethod[] = "/salesteam.testing.v1.EchoService/Echo";
@@ -50,11 +59,13 @@ bool Eventually(const std::function<bool()>& done) {
   return done();
 }
 
+constexpr absl::Duration kHealthTimeout = absl::Seconds(10);
+
 std::string Token(absl::string_view subject, absl::string_view secret = kSecret,
-                  absl::Time issued_at = absl::Now()) {
+                  absl::Time issued_at = absl::Now(), auth::Role role = auth::Role::kRep) {
   auth::Principal principal;
   principal.subject = std::string(subject);
-  principal.role = auth::Role::kRep;
+  principal.role = role;
   principal.teams = {"t-1"};
   absl::StatusOr<std::string> token = auth::MintToken(secret, principal, absl::Hours(1), issued_at);
   EXPECT_OK(token.status());
@@ -62,8 +73,8 @@ std::string Token(absl::string_view subject, absl::string_view secret = kSecret,
 }
 
 // One request/response over any method, with hand-encoded protobuf bytes, so
-// that the tests can speak grpc.health.v1 and reflection without their
-// generated code (which Debian does not ship).
+// that the tests can speak reflection without its generated code (which
+// Debian does not ship), and call methods the server does not have.
 absl::StatusOr<std::string> GenericCall(const std::shared_ptr<grpc::Channel>& channel,
                                         const std::string& method, const std::string& request) {
   grpc::CompletionQueue cq;
@@ -111,24 +122,21 @@ absl::StatusOr<std::string> GenericCall(const std::shared_ptr<grpc::Channel>& ch
   return out;
 }
 
-// grpc.health.v1.HealthCheckRequest{service: name}; the answer's status
-// field comes back as 1 (SERVING) or 2 (NOT_SERVING).
-absl::StatusOr<int> HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
-                                const std::string& service) {
-  std::string request;
-  if (!service.empty()) {
-    request.push_back(0x0a);
-    request.push_back(static_cast<char>(service.size()));
-    request += service;
-  }
-  ASSIGN_OR_RETURN(std::string response,
-                   GenericCall(channel, "/grpc.health.v1.Health/Check", request));
-  if (response.size() != 2 || response[0] != 0x08) return 0;
-  return response[1];
+// The server's health answer for `service` ("" for the whole server).
+absl::StatusOr<ServingStatus> Health(const std::shared_ptr<grpc::Channel>& channel,
+                                     const std::string& service) {
+  return CheckHealth(channel, service, kHealthTimeout);
 }
 
 class ServerTest : public ::testing::Test {
  protected:
+  // A test that failed halfway must not leave calls in flight while the
+  // server and the calls' buffers are destroyed.
+  ~ServerTest() override {
+    echo_.ReleaseBodies();
+    for (const auto& call : held_calls_) call->done.WaitForNotification();
+  }
+
   void StartServer(ServerOptions options = {}, grpc::Service* service = nullptr) {
     options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
     options.metrics = std::make_shared<MetricsRegistry>();
@@ -148,10 +156,82 @@ class ServerTest : public ::testing::Test {
                     const std::string& message = "hello") {
     EchoRequest request;
     request.set_message(message);
+    return Echo(authorization, request, response);
+  }
+  grpc::Status Echo(absl::string_view authorization, const EchoRequest& request,
+                    EchoResponse* response, absl::Duration timeout = absl::Seconds(10),
+                    grpc::ClientContext* context = nullptr) {
+    grpc::ClientContext own_context;
+    if (context == nullptr) context = &own_context;
+    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    if (!authorization.empty()) context->AddMetadata("authorization", std::string(authorization));
+    return EchoService::NewStub(channel_)->Echo(context, request, response);
+  }
+
+  // A gauge's value from the server's registry, -1 when absent.
+  double Gauge(absl::string_view name) {
+    const std::string text = server_->metrics().Render();
+    const std::string prefix = absl::StrCat("\n", name, " ");
+    const size_t at = text.find(prefix);
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + prefix.size()));
+  }
+  // Bodies waiting for a handler thread, process-wide.
+  double QueueLength() { return Gauge("salesteam_handler_queue_length"); }
+
+  // One call made with the callback API, so that a test can have many in
+  // flight and wait for each when it needs its outcome.
+  struct AsyncCall {
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (!authorization.empty()) context.AddMetadata("authorization", std::string(authorization));
-    return EchoService::NewStub(channel_)->Echo(&context, request, response);
+    EchoRequest request;
+    EchoResponse response;
+    grpc::Status status;
+    absl::Notification done;
+  };
+  std::unique_ptr<AsyncCall> StartEcho(const std::string& token, const std::string& message,
+                                       absl::Duration timeout = absl::Seconds(60)) {
+    auto call = std::make_unique<AsyncCall>();
+    call->request.set_message(message);
+    call->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    call->context.AddMetadata("authorization", token);
+    AsyncCall* raw = call.get();
+    EchoService::NewStub(channel_)->async()->Echo(&raw->context, &raw->request, &raw->response,
+                                                  [raw](grpc::Status status) {
+                                                    raw->status = std::move(status);
+                                                    raw->done.Notify();
+                                                  });
+    return call;
+  }
+
+  // Holds Echo bodies and sends calls until every handler thread is busy
+  // with one and one more waits in the queue. ReleaseHeldCalls() lets them
+  // finish and checks they succeeded.
+  void SaturateHandlerPool(const std::string& token) {
+    echo_.HoldBodies();
+    const int threads = static_cast<int>(Gauge("salesteam_handler_threads"));
+    ASSERT_GT(threads, 0);
+    for (int i = 0; i <= threads; ++i) held_calls_.push_back(StartEcho(token, "held"));
+    ASSERT_TRUE(Eventually([&] { return echo_.bodies_held() == threads && QueueLength() == 1; }))
+        << "held " << echo_.bodies_held() << " of " << threads << ", queued " << QueueLength();
+  }
+  void ReleaseHeldCalls() {
+    echo_.ReleaseBodies();
+    for (const auto& call : held_calls_) {
+      call->done.WaitForNotification();
+      EXPECT_TRUE(call->status.ok()) << call->status.error_message();
+    }
+    held_calls_.clear();
+  }
+
+  // The log lines of calls to `method`.
+  std::vector<std::string> LogLinesOf(absl::string_view method) {
+    std::vector<std::string> lines;
+    for (const std::string& line : LogLines()) {
+      if (absl::StrContains(line, absl::StrCat("\"method\":\"", method, "\""))) {
+        lines.push_back(line);
+      }
+    }
+    return lines;
   }
 
   std::vector<std::string> LogLines() {
@@ -171,14 +251,15 @@ class ServerTest : public ::testing::Test {
   testing::EchoServiceImpl echo_;
   std::unique_ptr<Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::vector<std::unique_ptr<AsyncCall>> held_calls_;
 };
 
 TEST_F(ServerTest, HealthReportsServingForEachRegisteredServiceAndTheServerWithoutAToken) {
   StartServer();
-  EXPECT_EQ(HealthCheck(channel_, "").value_or(-1), 1);
-  ASSERT_OK_AND_ASSIGN(int echo, HealthCheck(channel_, EchoService::service_full_name()));
-  EXPECT_EQ(echo, 1);
-  EXPECT_THAT(HealthCheck(channel_, "salesteam.nope.v1.Nope").status(),
+  EXPECT_EQ(Health(channel_, "").value_or(ServingStatus::kUnknown), ServingStatus::kServing);
+  ASSERT_OK_AND_ASSIGN(ServingStatus echo, Health(channel_, EchoService::service_full_name()));
+  EXPECT_EQ(echo, ServingStatus::kServing);
+  EXPECT_THAT(Health(channel_, "salesteam.nope.v1.Nope").status(),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -320,7 +401,7 @@ TEST_F(ServerTest, HandlerBodiesMayBlockWithoutStallingOtherCalls) {
   }
   for (auto& caller : callers) caller.join();
   EXPECT_EQ(ok.load(), kCalls);
-  EXPECT_EQ(HealthCheck(channel_, "").value_or(-1), 1);
+  EXPECT_EQ(Health(channel_, "").value_or(ServingStatus::kUnknown), ServingStatus::kServing);
 }
 
 TEST_F(ServerTest, ShutdownTurnsHealthNotServingBeforeRefusingCalls) {
@@ -330,10 +411,10 @@ TEST_F(ServerTest, ShutdownTurnsHealthNotServingBeforeRefusingCalls) {
   std::thread stopper([this] { server_->Shutdown(); });
   // During the pre-stop delay the server still answers, with NOT_SERVING.
   EXPECT_TRUE(Eventually([&] {
-    absl::StatusOr<int> health = HealthCheck(channel_, EchoService::service_full_name());
-    return health.ok() && *health == 2;
+    absl::StatusOr<ServingStatus> health = Health(channel_, EchoService::service_full_name());
+    return health.ok() && *health == ServingStatus::kNotServing;
   }));
-  EXPECT_EQ(HealthCheck(channel_, "").value_or(-1), 2);
+  EXPECT_EQ(Health(channel_, "").value_or(ServingStatus::kUnknown), ServingStatus::kNotServing);
   stopper.join();
   EchoResponse response;
   EXPECT_EQ(Echo(absl::StrCat("Bearer ", Token("m-1")), &response).error_code(),
@@ -348,6 +429,230 @@ TEST_F(ServerTest, StartFailsWhenThePortIsTaken) {
   options.metrics = std::make_shared<MetricsRegistry>();
   EXPECT_THAT(Server::Start(options, {{EchoService::service_full_name(), &echo_}}).status(),
               StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(ServerTest, CallsToUnknownMethodsShareOneMetricSeries) {
+  StartServer();
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_FALSE(GenericCall(channel_, absl::StrCat("/salesteam.nope.v1.Nope/Method", i), "").ok());
+  }
+  EchoResponse response;
+  ASSERT_TRUE(Echo(token, &response).ok());
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    text = Metrics();
+    return absl::StrContains(
+        text, "grpc_server_handled_total{grpc_service=\"salesteam.testing.v1.EchoService\"");
+  })) << text;
+  EXPECT_THAT(text, Not(HasSubstr("Nope")));
+  int unknown_series = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, "grpc_server_started_total{") &&
+        absl::StrContains(line, "grpc_service=\"unknown\",grpc_method=\"unknown\"")) {
+      ++unknown_series;
+      EXPECT_TRUE(absl::EndsWith(line, "} 100")) << line;
+    }
+  }
+  EXPECT_EQ(unknown_series, 1) << text;
+  // The log still names the path the client asked for.
+  EXPECT_THAT(LogLinesOf("/salesteam.nope.v1.Nope/Method7"), ::testing::SizeIs(1));
+}
+
+TEST_F(ServerTest, ServerFailureDetailsStayInTheLogAndTheClientGetsARef) {
+  testing::UnguardedEchoServiceImpl unguarded;
+  for (grpc::Service* service : std::vector<grpc::Service*>{&echo_, &unguarded}) {
+    StartServer({}, service);
+    const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+    for (const absl::StatusCode code :
+         {absl::StatusCode::kInternal, absl::StatusCode::kUnknown, absl::StatusCode::kDataLoss}) {
+      EchoRequest request;
+      request.set_fail_code(static_cast<int>(code));
+      request.set_fail_message("pq: password authentication failed for user \"sales\" on db-7");
+      EchoResponse response;
+      const grpc::Status status = Echo(token, request, &response);
+      EXPECT_EQ(static_cast<int>(status.error_code()), static_cast<int>(code));
+      EXPECT_THAT(status.error_message(),
+                  MatchesRegex("internal error; see server log \\(ref [0-9a-f]{8}\\)"));
+      EXPECT_THAT(status.error_message(), Not(HasSubstr("db-7")));
+      const std::string ref = status.error_message().substr(status.error_message().size() - 9, 8);
+      std::string line;
+      ASSERT_TRUE(Eventually([&] {
+        for (const std::string& l : LogLinesOf(kEchoMethod)) {
+          if (absl::StrContains(l, ref)) line = l;
+        }
+        return !line.empty();
+      }));
+      EXPECT_THAT(line, HasSubstr(absl::StrCat("\"error_ref\":\"", ref, "\"")));
+      EXPECT_THAT(line, HasSubstr("\"error\":\"pq: password authentication failed for user "
+                                  "\\\"sales\\\" on db-7\""));
+    }
+    server_.reset();
+  }
+}
+
+TEST_F(ServerTest, CallerFacingErrorsReachTheClientWithTheirMessage) {
+  StartServer();
+  EchoRequest request;
+  request.set_fail_code(static_cast<int>(absl::StatusCode::kNotFound));
+  request.set_fail_message("member \"m-404\" not found");
+  EchoResponse response;
+  const grpc::Status status = Echo(absl::StrCat("Bearer ", Token("m-1")), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "member \"m-404\" not found");
+}
+
+TEST_F(ServerTest, AdminOnlyMethodRefusesAValidTokenWithAnotherRole) {
+  StartServer();
+  const auto admin_echo = [&](auth::Role role, AdminEchoResponse* response) {
+    AdminEchoRequest request;
+    request.set_message("payroll");
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    auth::AttachBearerToken(context, Token("m-5", kSecret, absl::Now(), role));
+    return EchoService::NewStub(channel_)->AdminEcho(&context, request, response);
+  };
+  for (auth::Role role : {auth::Role::kRep, auth::Role::kManager, auth::Role::kService}) {
+    AdminEchoResponse response;
+    const grpc::Status status = admin_echo(role, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << auth::RoleName(role);
+    EXPECT_EQ(response.message(), "") << auth::RoleName(role);
+  }
+  AdminEchoResponse response;
+  const grpc::Status status = admin_echo(auth::Role::kAdmin, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.message(), "payroll");
+  EXPECT_EQ(response.principal(), "m-5");
+}
+
+TEST_F(ServerTest, FullHandlerQueueRefusesNewCallsAsBusyWithoutRunningThem) {
+  ServerOptions options;
+  options.handler_queue_limit = 2;
+  StartServer(options);
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  SaturateHandlerPool(token);
+  // One more fills the queue to its limit.
+  std::unique_ptr<AsyncCall> queued = StartEcho(token, "queued");
+  ASSERT_TRUE(Eventually([&] { return QueueLength() == 2; }));
+  std::unique_ptr<AsyncCall> refused = StartEcho(token, "refused", absl::Seconds(10));
+  refused->done.WaitForNotification();
+  EXPECT_EQ(refused->status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused->status.error_message(), HasSubstr("server busy"));
+  ReleaseHeldCalls();
+  queued->done.WaitForNotification();
+  EXPECT_TRUE(queued->status.ok()) << queued->status.error_message();
+  EXPECT_EQ(echo_.BodiesRunFor("refused"), 0);
+  EXPECT_EQ(echo_.BodiesRunFor("queued"), 1);
+  EXPECT_THAT(server_->metrics().Render(),
+              HasSubstr("\nsalesteam_handler_queue_refusals_total 1\n"));
+  // With the queue drained, calls run again.
+  EchoResponse response;
+  EXPECT_TRUE(Echo(token, &response).ok());
+}
+
+TEST_F(ServerTest, QueuedCallWhoseDeadlinePassedIsSkipped) {
+  StartServer();
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  SaturateHandlerPool(token);
+  std::unique_ptr<AsyncCall> late = StartEcho(token, "late", absl::Milliseconds(300));
+  late->done.WaitForNotification();
+  EXPECT_EQ(late->status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The server's deadline may end a moment after the client's.
+  ASSERT_TRUE(Eventually([&] { return echo_.ServerSawCancellation("late"); }));
+  ReleaseHeldCalls();
+  ASSERT_TRUE(Eventually([&] { return QueueLength() == 0; }));
+  // This call is queued after the late one, so once it has answered the late
+  // body would have run.
+  EchoResponse response;
+  ASSERT_TRUE(Echo(token, &response).ok());
+  EXPECT_EQ(echo_.BodiesRunFor("late"), 0);
+}
+
+TEST_F(ServerTest, QueuedCallThatTheClientCancelledIsSkipped) {
+  StartServer();
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  SaturateHandlerPool(token);
+  std::unique_ptr<AsyncCall> cancelled = StartEcho(token, "cancelled");
+  ASSERT_TRUE(Eventually([&] { return QueueLength() == 2; }));
+  cancelled->context.TryCancel();
+  cancelled->done.WaitForNotification();
+  EXPECT_EQ(cancelled->status.error_code(), grpc::StatusCode::CANCELLED);
+  // The client knows at once; the server when the cancellation arrives.
+  ASSERT_TRUE(Eventually([&] { return echo_.ServerSawCancellation("cancelled"); }));
+  ReleaseHeldCalls();
+  ASSERT_TRUE(Eventually([&] { return QueueLength() == 0; }));
+  EchoResponse response;
+  ASSERT_TRUE(Echo(token, &response).ok());
+  EXPECT_EQ(echo_.BodiesRunFor("cancelled"), 0);
+}
+
+// ---- The development JWT secret ----
+
+// Starts servers whose verifier comes from auth::LoadJwtSecret(), with
+// SALESTEAM_JWT_SECRET as the test sets it; restores the environment.
+class JwtSecretServerTest : public ::testing::Test {
+ protected:
+  JwtSecretServerTest() {
+    if (const char* value = std::getenv("SALESTEAM_JWT_SECRET")) saved_ = value;
+    ::unsetenv("SALESTEAM_JWT_SECRET");
+  }
+  ~JwtSecretServerTest() override {
+    if (saved_.has_value()) {
+      ::setenv("SALESTEAM_JWT_SECRET", saved_->c_str(), 1);
+    } else {
+      ::unsetenv("SALESTEAM_JWT_SECRET");
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<Server>> Start(const std::string& listen_address) {
+    ServerOptions options;
+    options.listen_address = listen_address;
+    options.metrics_address = "";
+    options.metrics = std::make_shared<MetricsRegistry>();
+    options.call_log = [](absl::string_view) {};
+    return Server::Start(options, {{EchoService::service_full_name(), &echo_}});
+  }
+
+  testing::EchoServiceImpl echo_;
+  std::optional<std::string> saved_;
+};
+
+TEST_F(JwtSecretServerTest, DevelopmentSecretRefusesToGuardAnAddressOtherMachinesReach) {
+  for (const std::string address : {"0.0.0.0:0", "[::]:0", ":0", "10.1.2.3:0"}) {
+    EXPECT_THAT(Start(address).status(),
+                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("SALESTEAM_JWT_SECRET")))
+        << address;
+  }
+}
+
+TEST_F(JwtSecretServerTest, DevelopmentSecretServesOnLoopback) {
+  for (const std::string address : {"127.0.0.1:0", "localhost:0"}) {
+    absl::StatusOr<std::unique_ptr<Server>> server = Start(address);
+    ASSERT_TRUE(server.ok()) << address << ": " << server.status();
+    EXPECT_GT((*server)->port(), 0);
+  }
+}
+
+TEST_F(JwtSecretServerTest, ConfiguredSecretServesOnEveryInterface) {
+  ::setenv("SALESTEAM_JWT_SECRET", kSecret, 1);
+  absl::StatusOr<std::unique_ptr<Server>> server = Start("0.0.0.0:0");
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  EchoRequest request;
+  request.set_message("hi");
+  EchoResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  auth::AttachBearerToken(context, Token("m-2"));
+  EXPECT_TRUE(EchoService::NewStub(channel)->Echo(&context, request, &response).ok());
+}
+
+TEST(ServerOptionsFromFlagsTest, DefaultsListenOnLoopbackOnly) {
+  const ServerOptions options = ServerOptionsFromFlags(50051, 9101);
+  EXPECT_EQ(options.listen_address, "127.0.0.1:50051");
+  EXPECT_EQ(options.metrics_address, "127.0.0.1:9101");
+  EXPECT_EQ(options.handler_queue_limit, 1024);
 }
 
 // ---- TLS ----
@@ -437,7 +742,7 @@ TEST_F(TlsServerTest, MutualTlsAcceptsOnlyClientsWithACertificateFromTheCa) {
   EXPECT_EQ(Echo(absl::StrCat("Bearer ", Token("m-4")), &response).error_code(),
             grpc::StatusCode::UNAVAILABLE);
   // Health stays open to token-less callers, but not to certificate-less ones.
-  EXPECT_FALSE(HealthCheck(channel_, "").ok());
+  EXPECT_FALSE(Health(channel_, "").ok());
 }
 
 TEST_F(TlsServerTest, StartFailsOnAMissingCertificateFile) {

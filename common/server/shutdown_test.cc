@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -14,15 +15,14 @@
 
 #include <fcntl.h>
 
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/auth/auth.h"
+#include "common/server/health_client.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
 #include "gmock/gmock.h"
@@ -36,6 +36,7 @@ using salesteam::testing::v1::EchoRequest;
 using salesteam::testing::v1::EchoResponse;
 using salesteam::testing::v1::EchoService;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kSecret[] = "shutdown-test-secret-that-is-long-enough-0123456789";
 
@@ -99,41 +100,13 @@ class ServerProcess {
     return s.str();
   }
 
-  // The health service's answer for the whole server: SERVING (1),
-  // NOT_SERVING (2), or the failure of the call itself.
-  grpc::Status Health(int* serving_status) {
-    grpc::GenericStub stub(channel_);
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-    // Unary over the generic API: empty HealthCheckRequest (service "").
-    grpc::Slice empty_slice("");
-    grpc::ByteBuffer request(&empty_slice, 1);
-    grpc::ByteBuffer response;
-    grpc::Status status;
-    absl::Notification done;
-    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                   &response, [&](grpc::Status s) {
-                     status = std::move(s);
-                     done.Notify();
-                   });
-    done.WaitForNotification();
-    *serving_status = 0;
-    if (status.ok()) {
-      std::vector<grpc::Slice> slices;
-      std::string bytes;
-      if (response.Dump(&slices).ok()) {
-        for (const auto& s : slices)
-          bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-      if (bytes.size() == 2 && bytes[0] == 0x08) *serving_status = bytes[1];
-    }
-    return status;
-  }
+  // The health service's answer for the whole server.
+  absl::StatusOr<ServingStatus> Health() { return CheckHealth(channel_, "", absl::Seconds(2)); }
 
   bool WaitUntilServing() {
     return Eventually([&] {
-      int serving = 0;
-      return Health(&serving).ok() && serving == 1;
+      absl::StatusOr<ServingStatus> health = Health();
+      return health.ok() && *health == ServingStatus::kServing;
     });
   }
 
@@ -155,6 +128,21 @@ class ServerProcess {
     ::waitpid(pid_, &status, 0);
     reaped_ = true;
     return status;
+  }
+
+  // Like Wait(), but gives up (nullopt) after `limit`; the destructor then
+  // kills the process.
+  std::optional<int> WaitAtMost(absl::Duration limit) {
+    const absl::Time give_up = absl::Now() + limit;
+    while (absl::Now() < give_up) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return status;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return std::nullopt;
   }
 
   pid_t pid() const { return pid_; }
@@ -203,12 +191,10 @@ void ExpectGracefulStopOn(int signo, std::vector<std::string> flags, bool has_pr
 
   // While the slow call drains, the server no longer reports itself SERVING:
   // health says NOT_SERVING, or new calls are refused.
-  bool saw_not_serving = false;
   EXPECT_TRUE(Eventually([&] {
-    int serving = 0;
-    const grpc::Status status = server.Health(&serving);
-    saw_not_serving = (status.ok() && serving == 2) || (!has_prestop_delay && !status.ok());
-    return saw_not_serving;
+    const absl::StatusOr<ServingStatus> health = server.Health();
+    return (health.ok() && *health == ServingStatus::kNotServing) ||
+           (!has_prestop_delay && !health.ok());
   }));
 
   slow.join();
@@ -237,6 +223,60 @@ TEST(ShutdownTest, SigtermWithPrestopDelayKeepsServingNotServingThenDrains) {
 
 TEST(ShutdownTest, SigintDrainsTheInFlightCallAndExitsZero) {
   ExpectGracefulStopOn(SIGINT, {}, /*has_prestop_delay=*/false);
+}
+
+// Starts a call whose handler body outlives any grace period (it sleeps for
+// ten minutes, like a body stuck on a database) and waits until it runs.
+std::thread StartStuckCall(ServerProcess& server, grpc::Status* status) {
+  std::thread caller([&server, status] {
+    EchoRequest request;
+    request.set_message("stuck");
+    request.set_delay_ms(10 * 60 * 1000);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(11)));
+    auth::AttachBearerToken(context, Token());
+    EchoResponse response;
+    *status = EchoService::NewStub(server.channel())->Echo(&context, request, &response);
+  });
+  EXPECT_TRUE(Eventually([&] { return server.EchoCallsStarted(1); })) << server.Log();
+  return caller;
+}
+
+TEST(ShutdownTest, DrainThatOverrunsTheGraceEndsTheProcessWithExitZero) {
+  ServerProcess server({"--shutdown_grace=1s"});
+  ASSERT_TRUE(server.WaitUntilServing()) << server.Log();
+  grpc::Status stuck_status;
+  std::thread stuck = StartStuckCall(server, &stuck_status);
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  // The bound is 1 s grace + 3 s margin; the body would take ten minutes.
+  const std::optional<int> status = server.WaitAtMost(absl::Minutes(2));
+  stuck.join();
+  ASSERT_TRUE(status.has_value()) << "still running after 2 minutes\n" << server.Log();
+  ASSERT_TRUE(WIFEXITED(*status)) << "wait status " << *status << "\n" << server.Log();
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << server.Log();
+  EXPECT_FALSE(stuck_status.ok());
+  const std::string log = server.Log();
+  EXPECT_THAT(log, HasSubstr("\"event\":\"drain_timeout\""));
+  EXPECT_THAT(log, HasSubstr("\"calls_in_flight\":1"));
+  EXPECT_THAT(log, Not(HasSubstr("\"event\":\"stopped\"")));
+}
+
+TEST(ShutdownTest, SecondSigtermDuringTheDrainExitsAtOnce) {
+  ServerProcess server({"--shutdown_grace=10m"});
+  ASSERT_TRUE(server.WaitUntilServing()) << server.Log();
+  grpc::Status stuck_status;
+  std::thread stuck = StartStuckCall(server, &stuck_status);
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(server.Log(), "\"event\":\"draining\""); }))
+      << server.Log();
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  // Far below the ten-minute grace the first signal granted.
+  const std::optional<int> status = server.WaitAtMost(absl::Minutes(2));
+  stuck.join();
+  ASSERT_TRUE(status.has_value()) << "still running after 2 minutes\n" << server.Log();
+  ASSERT_TRUE(WIFEXITED(*status)) << "wait status " << *status << "\n" << server.Log();
+  EXPECT_EQ(WEXITSTATUS(*status), 128 + SIGTERM) << server.Log();
+  EXPECT_THAT(server.Log(), HasSubstr("\"event\":\"aborted\""));
 }
 
 TEST(ShutdownTest, ServerThatCannotStartExitsNonZero) {

@@ -21,15 +21,19 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/struct.pb.h"
 
+#include "common/server/health_client.h"
 #include "tools/salesctl/client.h"
 #include "tools/salesctl/commands.h"
-#include "tools/salesctl/health_check.h"
 
 ABSL_FLAG(absl::Duration, health_timeout, absl::Seconds(2),
           "health: how long to wait for each service's answer");
 
 namespace salesteam::salesctl {
 namespace {
+
+using server::CheckHealth;
+using server::ServingStatus;
+using server::ServingStatusName;
 
 struct Outcome {
   Endpoint endpoint;

@@ -1,10 +1,10 @@
 // A client for the standard gRPC health protocol (grpc.health.v1.Health/Check)
 // without the generated health stubs, which Debian's libgrpc++-dev does not
 // ship: the two tiny messages are encoded by hand in protobuf wire format and
-// sent through a generic stub. salesctl's `health` command uses it, and so can
-// any test or tool that needs to ask a Salesteam server whether it serves.
-#ifndef SALESTEAM_TOOLS_SALESCTL_HEALTH_CHECK_H_
-#define SALESTEAM_TOOLS_SALESCTL_HEALTH_CHECK_H_
+// sent through a generic stub. salesctl's `health` command, the server tests
+// and any tool that needs to ask a Salesteam server whether it serves use it.
+#ifndef SALESTEAM_COMMON_SERVER_HEALTH_CLIENT_H_
+#define SALESTEAM_COMMON_SERVER_HEALTH_CLIENT_H_
 
 #include <memory>
 #include <string>
@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 
-namespace salesteam::salesctl {
+namespace salesteam::server {
 
 // grpc.health.v1.HealthCheckResponse.ServingStatus, same numbering.
 enum class ServingStatus { kUnknown = 0, kServing = 1, kNotServing = 2, kServiceUnknown = 3 };
@@ -35,6 +35,6 @@ absl::StatusOr<ServingStatus> DecodeHealthCheckResponse(absl::string_view bytes)
 absl::StatusOr<ServingStatus> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                                           absl::string_view service, absl::Duration timeout);
 
-}  // namespace salesteam::salesctl
+}  // namespace salesteam::server
 
-#endif  // SALESTEAM_TOOLS_SALESCTL_HEALTH_CHECK_H_
+#endif  // SALESTEAM_COMMON_SERVER_HEALTH_CLIENT_H_

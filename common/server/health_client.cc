@@ -1,4 +1,4 @@
-#include "tools/salesctl/health_check.h"
+#include "common/server/health_client.h"
 
 #include <future>
 #include <string>
@@ -14,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace salesteam::salesctl {
+namespace salesteam::server {
 namespace {
 
 using google::protobuf::internal::WireFormatLite;
@@ -97,4 +97,4 @@ absl::StatusOr<ServingStatus> CheckHealth(const std::shared_ptr<grpc::Channel>& 
       absl::string_view(reinterpret_cast<const char*>(single.begin()), single.size()));
 }
 
-}  // namespace salesteam::salesctl
+}  // namespace salesteam::server

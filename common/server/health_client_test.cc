@@ -1,4 +1,4 @@
-#include "tools/salesctl/health_check.h"
+#include "common/server/health_client.h"
 
 #include <memory>
 #include <string>
@@ -17,7 +17,7 @@
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
 
-namespace salesteam::salesctl {
+namespace salesteam::server {
 namespace {
 
 using ::salesteam::testing::StatusIs;
@@ -116,4 +116,4 @@ TEST(CheckHealthTest, NothingListeningIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace salesteam::salesctl
+}  // namespace salesteam::server
