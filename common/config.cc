@@ -12,7 +12,8 @@ namespace salesteam {
 
 std::string EnvVarForFlag(std::string_view flag_name) {
   std::string name = "SALESTEAM_";
-  for (char c : flag_name) name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (char c : flag_name)
+    name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   return name;
 }
 

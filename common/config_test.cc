@@ -40,9 +40,8 @@ TEST(Config, CommandLineWinsOverEnvironment) {
 
 TEST(Config, UnparsableOverrideIsAnErrorNamingTheVariable) {
   ::setenv("SALESTEAM_CONFIG_TEST_PORT", "not-a-number", 1);
-  EXPECT_THAT(ApplyEnvOverrides(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       ::testing::HasSubstr("SALESTEAM_CONFIG_TEST_PORT")));
+  EXPECT_THAT(ApplyEnvOverrides(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            ::testing::HasSubstr("SALESTEAM_CONFIG_TEST_PORT")));
   ::unsetenv("SALESTEAM_CONFIG_TEST_PORT");
 }
 

@@ -46,8 +46,7 @@ TEST(ParseHostPort, RefusesMissingOrBadPortsNamingTheSetting) {
 }
 
 TEST(FormatUtcMicros, WritesUtcWithMicroseconds) {
-  EXPECT_EQ(FormatUtcMicros(absl::FromUnixMicros(1795867200123456)),
-            "2026-11-28T12:00:00.123456Z");
+  EXPECT_EQ(FormatUtcMicros(absl::FromUnixMicros(1795867200123456)), "2026-11-28T12:00:00.123456Z");
 }
 
 }  // namespace
