@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +14,13 @@
 namespace salesteam {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what) {
+  // An ifstream opens a folder without complaint and reads nothing; an empty
+  // --ca_cert would then make gRPC fall back to the system roots silently.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read ", what, " ", QuoteInput(path), ": it is a folder, not a file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::FailedPreconditionError(

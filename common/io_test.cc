@@ -26,6 +26,12 @@ TEST(ReadFileToString, MissingFileIsAConfigurationErrorNamingTheFlag) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--tls_cert")));
 }
 
+TEST(ReadFileToString, FolderIsAConfigurationErrorNotAnEmptyFile) {
+  const std::string dir = testing::MakeTempDir("io_test");
+  EXPECT_THAT(ReadFileToString(dir, "--ca_cert"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--ca_cert")));
+}
+
 TEST(ParseHostPort, SplitsHostAndPortIncludingIpv6Brackets) {
   ASSERT_OK_AND_ASSIGN(HostPort v4, ParseHostPort("127.0.0.1:6379", "--redis_address"));
   EXPECT_EQ(v4.host, "127.0.0.1");
