@@ -1,6 +1,10 @@
 #include "common/cache/cache_aside.h"
 
+#include <algorithm>
 #include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 namespace salesteam::cache {
 
@@ -50,6 +54,47 @@ absl::Status CacheAside::GetOrLoadInto(absl::string_view key, absl::Duration ttl
   // Best effort: the answer is correct whether or not it could be stored.
   cache_->Set(key, *loaded, SetOptions{.ttl = ttl}, options_.call_options).IgnoreError();
   return absl::OkStatus();
+}
+
+absl::StatusOr<CacheAside::ValuesByKey> CacheAside::GetOrLoadMany(
+    absl::Span<const std::string> keys, absl::Duration ttl,
+    absl::FunctionRef<absl::StatusOr<ValuesByKey>(absl::Span<const std::string> missing)> load) {
+  ValuesByKey found;
+  if (keys.empty()) return found;
+  absl::StatusOr<std::vector<std::optional<std::string>>> cached =
+      cache_->MGet(keys, options_.call_options);
+  std::vector<std::string> missing;
+  if (cached.ok() && cached->size() == keys.size()) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if ((*cached)[i].has_value()) {
+        found.emplace(keys[i], *std::move((*cached)[i]));
+      } else {
+        missing.push_back(keys[i]);
+      }
+    }
+  } else {
+    missing.assign(keys.begin(), keys.end());
+  }
+  hits_.fetch_add(static_cast<int64_t>(found.size()), std::memory_order_relaxed);
+  if (missing.empty()) return found;
+  // As in GetOrLoadInto: an unreachable cache is not asked again.
+  const bool cache_down = !cached.ok() && (absl::IsUnavailable(cached.status()) ||
+                                           absl::IsDeadlineExceeded(cached.status()));
+  absl::StatusOr<ValuesByKey> loaded = load(missing);
+  if (!loaded.ok()) return loaded.status();
+  if (cache_down) {
+    bypassed_.fetch_add(static_cast<int64_t>(missing.size()), std::memory_order_relaxed);
+  } else {
+    misses_.fetch_add(static_cast<int64_t>(missing.size()), std::memory_order_relaxed);
+    const std::string ttl_ms = absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl)));
+    std::vector<Command> sets;
+    sets.reserve(loaded->size());
+    for (const auto& [key, value] : *loaded) sets.push_back({"SET", key, value, "PX", ttl_ms});
+    // Best effort: the answer is correct whether or not it could be stored.
+    if (!sets.empty()) cache_->Pipeline(sets, options_.call_options).IgnoreError();
+  }
+  for (auto& [key, value] : *loaded) found.insert_or_assign(key, std::move(value));
+  return found;
 }
 
 absl::Status CacheAside::Invalidate(absl::Span<const std::string> keys) {

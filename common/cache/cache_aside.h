@@ -22,6 +22,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -71,6 +72,17 @@ class CacheAside {
   absl::StatusOr<Message> GetOrLoadMessage(absl::string_view key, LoadFn&& load) {
     return GetOrLoadMessage<Message>(key, options_.ttl, std::forward<LoadFn>(load));
   }
+
+  // Many keys in two round trips at most: one MGET, then (after `load` has
+  // fetched every key that was not cached, in one call) one pipelined SET of
+  // what it found. `load` gets the missing keys and returns the values it
+  // found, by key; keys it does not return do not exist and are neither
+  // cached nor in the answer. When the cache is unavailable every key is
+  // loaded and nothing is stored, as in GetOrLoad.
+  using ValuesByKey = absl::flat_hash_map<std::string, std::string>;
+  absl::StatusOr<ValuesByKey> GetOrLoadMany(
+      absl::Span<const std::string> keys, absl::Duration ttl,
+      absl::FunctionRef<absl::StatusOr<ValuesByKey>(absl::Span<const std::string> missing)> load);
 
   // Deletes the cached values so the next read loads from the database.
   // UNAVAILABLE when Redis could not be reached: the old value may then be

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
@@ -81,6 +82,72 @@ TEST(CacheAsideTest, CacheDownReturnsTheLoaderAnswerWithoutWriting) {
   EXPECT_EQ(aside.stats().bypassed, 1);
   cache.SetAvailable(true);
   EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(std::optional<std::string>()));
+}
+
+// A batch loader standing in for the database: knows k1..k3, counts calls.
+struct BatchDatabase {
+  int loads = 0;
+  std::vector<std::string> asked;
+  absl::StatusOr<CacheAside::ValuesByKey> Load(absl::Span<const std::string> missing) {
+    ++loads;
+    asked.assign(missing.begin(), missing.end());
+    CacheAside::ValuesByKey found;
+    for (const std::string& key : missing) {
+      if (key != "absent") found[key] = "db-" + key;
+    }
+    return found;
+  }
+};
+
+TEST(CacheAsideTest, ManyLoadsOnlyTheMissesInOneCallAndCachesThem) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  ASSERT_THAT(cache.Set("k1", "cached-k1", {}, {}), IsOk());
+  BatchDatabase db;
+  const std::vector<std::string> keys = {"k1", "k2", "absent", "k3"};
+  auto first = aside.GetOrLoadMany(keys, absl::Minutes(1),
+                                   [&](absl::Span<const std::string> m) { return db.Load(m); });
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(db.loads, 1);
+  EXPECT_THAT(db.asked, ::testing::ElementsAre("k2", "absent", "k3"));
+  EXPECT_THAT(*first, ::testing::UnorderedElementsAre(::testing::Pair("k1", "cached-k1"),
+                                                      ::testing::Pair("k2", "db-k2"),
+                                                      ::testing::Pair("k3", "db-k3")));
+  // The loaded values were stored with the TTL; an absent key was not.
+  auto ttl = cache.Ttl("k2", {});
+  ASSERT_THAT(ttl, IsOk());
+  ASSERT_TRUE(ttl->has_value());
+  EXPECT_LE(**ttl, absl::Minutes(1));
+  EXPECT_THAT(cache.Get("absent", {}), IsOkAndHolds(std::optional<std::string>()));
+
+  auto second = aside.GetOrLoadMany({"k2", "k3"}, absl::Minutes(1),
+                                    [&](absl::Span<const std::string> m) { return db.Load(m); });
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(db.loads, 1);
+  EXPECT_EQ(second->at("k3"), "db-k3");
+}
+
+TEST(CacheAsideTest, ManyWithTheCacheDownLoadsEverythingAndWritesNothing) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  cache.SetAvailable(false);
+  BatchDatabase db;
+  auto found = aside.GetOrLoadMany({"k1", "k2"}, absl::Minutes(1),
+                                   [&](absl::Span<const std::string> m) { return db.Load(m); });
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->size(), 2u);
+  EXPECT_EQ(cache.calls(), 1);  // the failed MGET only
+  EXPECT_EQ(aside.stats().bypassed, 2);
+}
+
+TEST(CacheAsideTest, ManyReturnsTheLoaderErrorAndCachesNothing) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  auto found = aside.GetOrLoadMany({"k1"}, absl::Minutes(1), [](absl::Span<const std::string>) {
+    return absl::StatusOr<CacheAside::ValuesByKey>(absl::UnavailableError("db down"));
+  });
+  EXPECT_THAT(found, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cache.Get("k1", {}), IsOkAndHolds(std::optional<std::string>()));
 }
 
 TEST(CacheAsideTest, InvalidateReportsAnUnreachableCache) {
