@@ -44,7 +44,7 @@ absl::Status FromDownstreamStatus(const grpc::Status& status, absl::string_view 
 }
 
 std::string QuoteInput(absl::string_view text) {
-  constexpr std::size_t kMaxShown = 24;
+  constexpr std::size_t kMaxShown = 64;
   if (text.size() > kMaxShown) {
     return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxShown)), "...\"");
   }

@@ -37,8 +37,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 absl::Status FromDownstreamStatus(const grpc::Status& status, absl::string_view method);
 
 // A caller's input quoted for an error message: in double quotes, C-escaped so
-// that control bytes cannot forge log lines, and cut after 24 bytes so that a
-// megabyte of garbage does not become a megabyte of error message.
+// that control bytes cannot forge log lines, and cut after 64 bytes (room for
+// any id and most emails) so that a megabyte of garbage does not become a
+// megabyte of error message.
 std::string QuoteInput(absl::string_view text);
 
 }  // namespace salesteam

@@ -92,7 +92,7 @@ TEST(QuoteInput, EscapesControlBytesSoTheyCannotForgeLogLines) {
 
 TEST(QuoteInput, CutsLongInputSoErrorsStaySmall) {
   const std::string quoted = QuoteInput(std::string(10000, 'x'));
-  EXPECT_EQ(quoted, "\"" + std::string(24, 'x') + "...\"");
+  EXPECT_EQ(quoted, "\"" + std::string(64, 'x') + "...\"");
 }
 
 }  // namespace

@@ -1,0 +1,801 @@
+#include "services/roster/roster_service.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/auth/auth.h"
+#include "common/cache/cache_aside.h"
+#include "common/pagination/page_token.h"
+#include "common/server/server.h"
+#include "common/status.h"
+#include "common/time/date.h"
+#include "common/time/time_zone.h"
+#include "common/time/timestamp.h"
+#include "services/roster/domain.h"
+#include "services/roster/roster_store.h"
+
+namespace salesteam::roster {
+namespace {
+
+using auth::Principal;
+using auth::Role;
+using periods::FormatIsoDate;
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+constexpr int kMaxBatchGetIds = 1000;
+constexpr size_t kMaxIdChars = 128;
+constexpr absl::string_view kMemberKeyPrefix = "roster:v1:member:";
+
+std::string MemberKey(absl::string_view member_id) {
+  return absl::StrCat(kMemberKeyPrefix, member_id);
+}
+
+// Opaque server-generated ids: a kind prefix and 96 random bits.
+std::string NewId(absl::string_view prefix) {
+  thread_local absl::BitGen bitgen;
+  const uint64_t high = absl::Uniform<uint64_t>(bitgen);
+  const uint32_t low = absl::Uniform<uint32_t>(bitgen);
+  return absl::StrCat(prefix, absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad8));
+}
+
+// Only managers (of their own teams, checked separately) and admins write;
+// the service role reads everything but writes nothing.
+absl::Status CheckIsWriter(const Principal& caller) {
+  if (caller.role == Role::kManager || caller.role == Role::kAdmin) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("principal ", QuoteInput(caller.subject), " (", auth::RoleName(caller.role),
+                   ") may not change the roster: only managers and admins write"));
+}
+
+// Management reports (training compliance, role suggestions) are for the
+// team's managers, admins and services.
+absl::Status CheckCanReadManagementReports(const Principal& caller, absl::string_view team_id) {
+  if (!auth::CanSeeManagementData(caller, team_id)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("principal ", QuoteInput(caller.subject), " (", auth::RoleName(caller.role),
+                     ") may not read management reports of team ", QuoteInput(team_id)));
+  }
+  return absl::OkStatus();
+}
+
+bool IsAdminOrService(const Principal& caller) {
+  return caller.role == Role::kAdmin || caller.role == Role::kService;
+}
+
+absl::Status ValidateId(absl::string_view id, absl::string_view field) {
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  if (id.size() > kMaxIdChars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": longer than ", kMaxIdChars, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NotDeactivated(const rosterpb::Member& member) {
+  if (!member.has_deactivation_date()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("member ", QuoteInput(member.id()), " is deactivated (from ",
+                   FormatIsoDate(periods::Date(member.deactivation_date().year(),
+                                               member.deactivation_date().month(),
+                                               member.deactivation_date().day())),
+                   "); a deactivated member can only be read"));
+}
+
+// The paths an update may name, and what an empty mask means (all of them).
+absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
+                                                   const std::vector<std::string>& allowed,
+                                                   absl::string_view why_not) {
+  if (mask.paths().empty()) return allowed;
+  std::vector<std::string> paths;
+  for (int i = 0; i < mask.paths_size(); ++i) {
+    const std::string& path = mask.paths(i);
+    if (std::find(allowed.begin(), allowed.end(), path) == allowed.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask.paths[", i, "]: ", QuoteInput(path),
+          " cannot be updated (updatable: ", absl::StrJoin(allowed, ", "), ")", why_not));
+    }
+    paths.push_back(path);
+  }
+  return paths;
+}
+
+}  // namespace
+
+// Everything behind the gRPC methods: each takes the verified caller and the
+// request, and fills the response. Kept apart from the reactor plumbing so
+// that each reads as decode, authorise, validate, apply, store, encode.
+class RosterCore {
+ public:
+  RosterCore(store::Database* db, cache::Cache* cache, RosterServiceOptions options)
+      : store_(db),
+        members_cache_(
+            cache, cache::CacheAsideOptions{.ttl = options.member_cache_ttl,
+                                            .call_options = {.timeout = options.cache_timeout}}),
+        page_tokens_(options.page_token_key),
+        options_(std::move(options)) {}
+
+  absl::Status CreateTeam(const Principal& caller, const v1::CreateTeamRequest& request,
+                          v1::CreateTeamResponse& response) {
+    RETURN_IF_ERROR(auth::CheckRole(caller, {Role::kAdmin}));
+    rosterpb::Team team = request.team();
+    team.clear_id();
+    team.clear_version();
+    team.clear_create_time();
+    team.clear_update_time();
+    if (team.stage_ownership().empty()) {
+      for (rosterpb::StageOwnership& owner : DefaultStageOwnership(team.sales_model())) {
+        *team.add_stage_ownership() = std::move(owner);
+      }
+    }
+    RETURN_IF_ERROR(ValidateTeam(team, "team"));
+    RETURN_IF_ERROR(CheckManager(team.manager_id(), "team.manager_id"));
+    team.set_id(NewId("tm_"));
+    team.set_version(1);
+    const absl::Time now = Now();
+    periods::TimeToProto(now, team.mutable_create_time());
+    periods::TimeToProto(now, team.mutable_update_time());
+    RETURN_IF_ERROR(store_.InsertTeam(team));
+    *response.mutable_team() = std::move(team);
+    return absl::OkStatus();
+  }
+
+  absl::Status GetTeam(const Principal& caller, const v1::GetTeamRequest& request,
+                       v1::GetTeamResponse& response) {
+    RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(auth::CheckCanReadTeam(caller, request.team_id()));
+    ASSIGN_OR_RETURN(*response.mutable_team(), store_.GetTeam(request.team_id()));
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateTeam(const Principal& caller, const v1::UpdateTeamRequest& request,
+                          v1::UpdateTeamResponse& response) {
+    const rosterpb::Team& patch = request.team();
+    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(ValidateId(patch.id(), "team.id"));
+    RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, patch.id()));
+    if (patch.version() <= 0) {
+      return absl::InvalidArgumentError("team.version: required (the version that was read)");
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                     MaskPaths(request.update_mask(),
+                               {"name", "time_zone", "currency_code", "sales_model", "manager_id",
+                                "expectation_policy", "training_cadence", "stage_ownership"},
+                               ""));
+    ASSIGN_OR_RETURN(rosterpb::Team team, store_.GetTeam(patch.id()));
+    if (team.version() != patch.version())
+      return StaleVersion("team", team.id(), team.version(), patch.version());
+    const rosterpb::SalesModel old_model = team.sales_model();
+    bool ownership_given = false;
+    for (const std::string& path : paths) {
+      if (path == "name") team.set_name(patch.name());
+      if (path == "time_zone") team.set_time_zone(patch.time_zone());
+      if (path == "currency_code") team.set_currency_code(patch.currency_code());
+      if (path == "sales_model") team.set_sales_model(patch.sales_model());
+      if (path == "manager_id") team.set_manager_id(patch.manager_id());
+      if (path == "expectation_policy") {
+        *team.mutable_expectation_policy() = patch.expectation_policy();
+      }
+      if (path == "training_cadence") {
+        *team.mutable_training_cadence() = patch.training_cadence();
+      }
+      if (path == "stage_ownership") {
+        *team.mutable_stage_ownership() = patch.stage_ownership();
+        ownership_given = !patch.stage_ownership().empty();
+      }
+    }
+    // A new model without an explicit ownership gets that model's standard one.
+    if (!ownership_given && (team.sales_model() != old_model || team.stage_ownership().empty())) {
+      team.clear_stage_ownership();
+      for (rosterpb::StageOwnership& owner : DefaultStageOwnership(team.sales_model())) {
+        *team.add_stage_ownership() = std::move(owner);
+      }
+    }
+    RETURN_IF_ERROR(ValidateTeam(team, "team"));
+    if (std::find(paths.begin(), paths.end(), "manager_id") != paths.end()) {
+      RETURN_IF_ERROR(CheckManager(team.manager_id(), "team.manager_id"));
+    }
+    if (team.sales_model() != old_model) RETURN_IF_ERROR(CheckMembersFitModel(team));
+    ASSIGN_OR_RETURN(*response.mutable_team(), store_.UpdateTeam(team, patch.version(), Now()));
+    return absl::OkStatus();
+  }
+
+  absl::Status ListTeams(const Principal& caller, const v1::ListTeamsRequest& request,
+                         v1::ListTeamsResponse& response) {
+    ASSIGN_OR_RETURN(int page_size, pagination::ResolvePageSize(request.page_size(),
+                                                                kDefaultPageSize, kMaxPageSize));
+    std::optional<std::vector<std::string>> only_ids;
+    if (!IsAdminOrService(caller)) only_ids = caller.teams;
+    // The scope binds a token to the caller's view, so it cannot be replayed by another caller.
+    const std::string scope = absl::StrCat("ListTeams|", caller.subject);
+    std::string after_id;
+    if (!request.page_token().empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::string> cursor,
+                       page_tokens_.Decode(request.page_token(), scope, 1));
+      after_id = cursor[0];
+    }
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Team> teams,
+                     store_.ListTeams(only_ids, after_id, page_size + 1));
+    const bool more = static_cast<int>(teams.size()) > page_size;
+    if (more) teams.resize(page_size);
+    for (rosterpb::Team& team : teams) *response.add_teams() = std::move(team);
+    if (more) {
+      response.set_next_page_token(
+          page_tokens_.Encode(scope, {response.teams(page_size - 1).id()}));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateMember(const Principal& caller, const v1::CreateMemberRequest& request,
+                            v1::CreateMemberResponse& response) {
+    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, request.team_id()));
+    RETURN_IF_ERROR(ValidateRole(request.role(), "role"));
+    const periods::Date today = Today();
+    rosterpb::Member member = request.member();
+    // Output-only fields are the server's to set.
+    member.clear_id();
+    member.clear_team_id();
+    member.clear_role();
+    member.clear_active();
+    member.clear_deactivation_date();
+    member.clear_assignments();
+    member.clear_version();
+    member.clear_create_time();
+    member.clear_update_time();
+    RETURN_IF_ERROR(ValidateMemberProfile(member, today, "member"));
+    ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(CheckRoleFitsModel(team.sales_model(), request.role(), "role"));
+    member.set_id(NewId("mb_"));
+    member.set_version(1);
+    const absl::Time now = Now();
+    periods::TimeToProto(now, member.mutable_create_time());
+    periods::TimeToProto(now, member.mutable_update_time());
+    rosterpb::Assignment* first = member.add_assignments();
+    first->set_team_id(team.id());
+    first->set_role(request.role());
+    *first->mutable_effective_from() = member.hire_date();
+    RETURN_IF_ERROR(store_.InsertMember(member));
+    // A cached miss cannot exist for a new id, but a previous life of the key might.
+    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
+    ResolveAsOf(member, today);
+    *response.mutable_member() = std::move(member);
+    return absl::OkStatus();
+  }
+
+  absl::Status GetMember(const Principal& caller, const v1::GetMemberRequest& request,
+                         v1::GetMemberResponse& response) {
+    RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
+    ASSIGN_OR_RETURN(periods::Date as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
+    ASSIGN_OR_RETURN(rosterpb::Member member, CachedMember(request.member_id()));
+    RETURN_IF_ERROR(ShowMember(caller, as_of, member));
+    *response.mutable_member() = std::move(member);
+    return absl::OkStatus();
+  }
+
+  absl::Status BatchGetMembers(const Principal& caller, const v1::BatchGetMembersRequest& request,
+                               v1::BatchGetMembersResponse& response) {
+    if (request.member_ids().empty()) {
+      return absl::InvalidArgumentError("member_ids: at least one id is required");
+    }
+    if (request.member_ids_size() > kMaxBatchGetIds) {
+      return absl::InvalidArgumentError(absl::StrCat("member_ids: at most ", kMaxBatchGetIds,
+                                                     " ids per call (got ",
+                                                     request.member_ids_size(), ")"));
+    }
+    std::vector<std::string> ids;
+    std::vector<std::string> keys;
+    absl::flat_hash_set<absl::string_view> seen;
+    for (int i = 0; i < request.member_ids_size(); ++i) {
+      const std::string& id = request.member_ids(i);
+      RETURN_IF_ERROR(ValidateId(id, absl::StrCat("member_ids[", i, "]")));
+      if (!seen.insert(id).second) continue;
+      ids.push_back(id);
+      keys.push_back(MemberKey(id));
+    }
+    ASSIGN_OR_RETURN(periods::Date as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
+    ASSIGN_OR_RETURN(cache::CacheAside::ValuesByKey found,
+                     members_cache_.GetOrLoadMany(
+                         keys, options_.member_cache_ttl,
+                         [this](absl::Span<const std::string> missing)
+                             -> absl::StatusOr<cache::CacheAside::ValuesByKey> {
+                           std::vector<std::string> missing_ids;
+                           missing_ids.reserve(missing.size());
+                           for (const std::string& key : missing) {
+                             missing_ids.push_back(key.substr(kMemberKeyPrefix.size()));
+                           }
+                           ASSIGN_OR_RETURN(std::vector<rosterpb::Member> loaded,
+                                            store_.GetMembers(missing_ids));
+                           cache::CacheAside::ValuesByKey values;
+                           for (const rosterpb::Member& member : loaded) {
+                             values[MemberKey(member.id())] = member.SerializeAsString();
+                           }
+                           return values;
+                         }));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto it = found.find(keys[i]);
+      rosterpb::Member member;
+      if (it == found.end() || !member.ParseFromString(it->second)) {
+        if (it != found.end()) {
+          // An undecodable cached value: read this one from the database.
+          absl::StatusOr<rosterpb::Member> stored = store_.GetMember(ids[i]);
+          if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+          if (stored.ok()) {
+            member = *std::move(stored);
+            members_cache_.Invalidate(keys[i]).IgnoreError();
+          } else {
+            response.add_missing_member_ids(ids[i]);
+            continue;
+          }
+        } else {
+          response.add_missing_member_ids(ids[i]);
+          continue;
+        }
+      }
+      RETURN_IF_ERROR(ShowMember(caller, as_of, member));
+      *response.add_members() = std::move(member);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateMember(const Principal& caller, const v1::UpdateMemberRequest& request,
+                            v1::UpdateMemberResponse& response) {
+    const rosterpb::Member& patch = request.member();
+    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(ValidateId(patch.id(), "member.id"));
+    if (patch.version() <= 0) {
+      return absl::InvalidArgumentError("member.version: required (the version that was read)");
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                     MaskPaths(request.update_mask(),
+                               {"name", "email", "archetype", "value_tier", "skills", "motivators",
+                                "contact_channels", "hire_date"},
+                               "; team and role change with MoveMember"));
+    const periods::Date today = Today();
+    ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(patch.id()));
+    ResolveAsOf(member, today);
+    RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
+    RETURN_IF_ERROR(NotDeactivated(member));
+    if (member.version() != patch.version()) {
+      return StaleVersion("member", member.id(), member.version(), patch.version());
+    }
+    for (const std::string& path : paths) {
+      if (path == "name") member.set_name(patch.name());
+      if (path == "email") member.set_email(patch.email());
+      if (path == "archetype") member.set_archetype(patch.archetype());
+      if (path == "value_tier") {
+        if (patch.has_value_tier()) {
+          member.set_value_tier(patch.value_tier());
+        } else {
+          member.clear_value_tier();
+        }
+      }
+      if (path == "skills") *member.mutable_skills() = patch.skills();
+      if (path == "motivators") *member.mutable_motivators() = patch.motivators();
+      if (path == "contact_channels") {
+        *member.mutable_contact_channels() = patch.contact_channels();
+      }
+      if (path == "hire_date") *member.mutable_hire_date() = patch.hire_date();
+    }
+    RETURN_IF_ERROR(ValidateMemberProfile(member, today, "member"));
+    absl::StatusOr<rosterpb::Member> stored =
+        store_.UpdateMemberProfile(member, patch.version(), Now());
+    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
+    if (!stored.ok()) return stored.status();
+    ResolveAsOf(*stored, today);
+    *response.mutable_member() = *std::move(stored);
+    return absl::OkStatus();
+  }
+
+  absl::Status MoveMember(const Principal& caller, const v1::MoveMemberRequest& request,
+                          v1::MoveMemberResponse& response) {
+    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
+    if (request.version() <= 0) {
+      return absl::InvalidArgumentError("version: required (the version that was read)");
+    }
+    RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(ValidateRole(request.role(), "role"));
+    const periods::Date today = Today();
+    ASSIGN_OR_RETURN(periods::Date effective, AsOf(request.has_effective_date(),
+                                                   request.effective_date(), "effective_date"));
+    if (effective > today + kMaxDaysAhead) {
+      return absl::InvalidArgumentError(absl::StrCat("effective_date: ", FormatIsoDate(effective),
+                                                     " is more than ", kMaxDaysAhead,
+                                                     " days ahead"));
+    }
+    ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(request.member_id()));
+    ResolveAsOf(member, today);
+    RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
+    RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, request.team_id()));
+    RETURN_IF_ERROR(NotDeactivated(member));
+    if (member.version() != request.version()) {
+      return StaleVersion("member", member.id(), member.version(), request.version());
+    }
+    ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(CheckRoleFitsModel(team.sales_model(), request.role(), "role"));
+    absl::StatusOr<rosterpb::Member> stored = store_.MoveMember(
+        member.id(), request.version(), team.id(), request.role(), effective, Now());
+    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
+    if (!stored.ok()) return stored.status();
+    ResolveAsOf(*stored, today);
+    if (!auth::CanSeeManagementData(caller, stored->team_id())) RedactManagementData(*stored);
+    *response.mutable_member() = *std::move(stored);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeactivateMember(const Principal& caller, const v1::DeactivateMemberRequest& request,
+                                v1::DeactivateMemberResponse& response) {
+    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
+    if (request.version() <= 0) {
+      return absl::InvalidArgumentError("version: required (the version that was read)");
+    }
+    const periods::Date today = Today();
+    ASSIGN_OR_RETURN(periods::Date effective, AsOf(request.has_effective_date(),
+                                                   request.effective_date(), "effective_date"));
+    if (effective > today + kMaxDaysAhead) {
+      return absl::InvalidArgumentError(absl::StrCat("effective_date: ", FormatIsoDate(effective),
+                                                     " is more than ", kMaxDaysAhead,
+                                                     " days ahead"));
+    }
+    ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(request.member_id()));
+    ResolveAsOf(member, today);
+    RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
+    RETURN_IF_ERROR(NotDeactivated(member));
+    if (member.version() != request.version()) {
+      return StaleVersion("member", member.id(), member.version(), request.version());
+    }
+    absl::StatusOr<rosterpb::Member> stored =
+        store_.DeactivateMember(member.id(), request.version(), effective, Now());
+    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
+    if (!stored.ok()) return stored.status();
+    ResolveAsOf(*stored, today);
+    *response.mutable_member() = *std::move(stored);
+    return absl::OkStatus();
+  }
+
+  absl::Status ListMembers(const Principal& caller, const v1::ListMembersRequest& request,
+                           v1::ListMembersResponse& response) {
+    ASSIGN_OR_RETURN(int page_size, pagination::ResolvePageSize(request.page_size(),
+                                                                kDefaultPageSize, kMaxPageSize));
+    MemberFilter filter;
+    filter.team_id = request.team_id();
+    if (filter.team_id.empty()) {
+      if (!IsAdminOrService(caller)) {
+        return absl::InvalidArgumentError(
+            "team_id: required (only admins and services may list every team)");
+      }
+    } else {
+      RETURN_IF_ERROR(ValidateId(filter.team_id, "team_id"));
+      RETURN_IF_ERROR(auth::CheckCanReadTeam(caller, filter.team_id));
+      RETURN_IF_ERROR(store_.GetTeam(filter.team_id).status());
+    }
+    if (request.role() != rosterpb::MEMBER_ROLE_UNSPECIFIED) {
+      RETURN_IF_ERROR(ValidateRole(request.role(), "role"));
+    }
+    filter.role = request.role();
+    filter.include_inactive = request.include_inactive();
+    ASSIGN_OR_RETURN(filter.as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
+    const std::string scope =
+        absl::StrCat("ListMembers|", filter.team_id, "|", filter.role, "|", filter.include_inactive,
+                     "|", FormatIsoDate(filter.as_of));
+    std::string after_id;
+    if (!request.page_token().empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::string> cursor,
+                       page_tokens_.Decode(request.page_token(), scope, 1));
+      after_id = cursor[0];
+    }
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Member> members,
+                     store_.ListMembers(filter, after_id, page_size + 1));
+    const bool more = static_cast<int>(members.size()) > page_size;
+    if (more) members.resize(page_size);
+    for (rosterpb::Member& member : members) {
+      ResolveAsOf(member, filter.as_of);
+      if (!auth::CanSeeManagementData(caller, CurrentTeam(member))) RedactManagementData(member);
+      *response.add_members() = std::move(member);
+    }
+    if (more) {
+      response.set_next_page_token(
+          page_tokens_.Encode(scope, {response.members(page_size - 1).id()}));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RecordTraining(const Principal& caller, const v1::RecordTrainingRequest& request,
+                              v1::RecordTrainingResponse& response) {
+    RETURN_IF_ERROR(CheckIsWriter(caller));
+    const periods::Date today = Today();
+    rosterpb::TrainingSession session = request.session();
+    session.clear_id();
+    session.clear_recorded_by();
+    session.clear_create_time();
+    RETURN_IF_ERROR(ValidateTrainingSession(session, today, "session"));
+    ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(session.member_id()));
+    ResolveAsOf(member, today);
+    RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
+    RETURN_IF_ERROR(NotDeactivated(member));
+    if (ToDate(session.date()) < ToDate(member.hire_date())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "session.date: ", FormatIsoDate(ToDate(session.date())),
+          " is before the member's hire date ", FormatIsoDate(ToDate(member.hire_date()))));
+    }
+    session.set_id(NewId("tr_"));
+    session.set_recorded_by(caller.subject);
+    periods::TimeToProto(Now(), session.mutable_create_time());
+    RETURN_IF_ERROR(store_.InsertTrainingSession(session));
+    *response.mutable_session() = std::move(session);
+    return absl::OkStatus();
+  }
+
+  absl::Status ListTrainingSessions(const Principal& caller,
+                                    const v1::ListTrainingSessionsRequest& request,
+                                    v1::ListTrainingSessionsResponse& response) {
+    ASSIGN_OR_RETURN(int page_size, pagination::ResolvePageSize(request.page_size(),
+                                                                kDefaultPageSize, kMaxPageSize));
+    if (request.member_id().empty() == request.team_id().empty()) {
+      return absl::InvalidArgumentError("member_id, team_id: exactly one is required");
+    }
+    if (request.area() != rosterpb::TRAINING_AREA_UNSPECIFIED &&
+        !rosterpb::TrainingArea_IsValid(request.area())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("area: unknown value ", static_cast<int>(request.area())));
+    }
+    TrainingFilter filter;
+    filter.as_of = Today();
+    filter.area = request.area();
+    if (!request.member_id().empty()) {
+      RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
+      ASSIGN_OR_RETURN(rosterpb::Member member, CachedMember(request.member_id()));
+      ResolveAsOf(member, filter.as_of);
+      // A rep sees their own training; teammates' only through their managers.
+      if (caller.subject != member.id()) {
+        RETURN_IF_ERROR(CheckCanReadManagementReports(caller, member.team_id()));
+      }
+      filter.member_id = member.id();
+    } else {
+      RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
+      RETURN_IF_ERROR(CheckCanReadManagementReports(caller, request.team_id()));
+      RETURN_IF_ERROR(store_.GetTeam(request.team_id()).status());
+      filter.team_id = request.team_id();
+    }
+    const std::string scope = absl::StrCat("ListTrainingSessions|", filter.member_id, "|",
+                                           filter.team_id, "|", filter.area);
+    std::optional<TrainingCursor> after;
+    if (!request.page_token().empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::string> cursor,
+                       page_tokens_.Decode(request.page_token(), scope, 2));
+      ASSIGN_OR_RETURN(periods::Date date, periods::ParseIsoDate(cursor[0], "page_token"));
+      after = TrainingCursor{date, cursor[1]};
+    }
+    ASSIGN_OR_RETURN(std::vector<rosterpb::TrainingSession> sessions,
+                     store_.ListTrainingSessions(filter, after, page_size + 1));
+    const bool more = static_cast<int>(sessions.size()) > page_size;
+    if (more) sessions.resize(page_size);
+    for (rosterpb::TrainingSession& session : sessions) {
+      *response.add_sessions() = std::move(session);
+    }
+    if (more) {
+      const rosterpb::TrainingSession& last = response.sessions(page_size - 1);
+      response.set_next_page_token(
+          page_tokens_.Encode(scope, {FormatIsoDate(ToDate(last.date())), last.id()}));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status GetTrainingCompliance(const Principal& caller,
+                                     const v1::GetTrainingComplianceRequest& request,
+                                     v1::GetTrainingComplianceResponse& response) {
+    RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(CheckCanReadManagementReports(caller, request.team_id()));
+    ASSIGN_OR_RETURN(rosterpb::Team team, store_.GetTeam(request.team_id()));
+    periods::Date as_of;
+    if (request.has_as_of()) {
+      ASSIGN_OR_RETURN(as_of, periods::DateFromProto(request.as_of(), "as_of"));
+    } else {
+      ASSIGN_OR_RETURN(absl::TimeZone zone,
+                       periods::LoadTimeZone(team.time_zone(), "team.time_zone"));
+      as_of = absl::ToCivilDay(Now(), zone);
+    }
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Member> members, ActiveMembers(team.id(), as_of));
+    std::vector<std::string> ids;
+    for (const rosterpb::Member& member : members) ids.push_back(member.id());
+    ASSIGN_OR_RETURN(std::vector<LastTraining> last, store_.LastTrainingPerArea(ids, as_of));
+    std::vector<LastSession> sessions;
+    sessions.reserve(last.size());
+    for (LastTraining& entry : last) {
+      sessions.push_back(LastSession{std::move(entry.member_id), entry.area, entry.date});
+    }
+    response = ComputeTrainingCompliance(team, members, sessions, as_of);
+    return absl::OkStatus();
+  }
+
+  absl::Status SuggestRoles(const Principal& caller, const v1::SuggestRolesRequest& request,
+                            v1::SuggestRolesResponse& response) {
+    RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
+    RETURN_IF_ERROR(CheckCanReadManagementReports(caller, request.team_id()));
+    ASSIGN_OR_RETURN(rosterpb::Team team, store_.GetTeam(request.team_id()));
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Member> members, ActiveMembers(team.id(), Today()));
+    for (const rosterpb::Member& member : members) {
+      *response.add_suggestions() = SuggestRole(team.sales_model(), member);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // The clock, to the microsecond: what the database keeps of an instant, so
+  // that a written time reads back equal.
+  absl::Time Now() const { return absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())); }
+
+  // Today's date in UTC: the default as_of of member reads. Team-local days
+  // matter for reports (GetTrainingCompliance uses the team's zone).
+  periods::Date Today() const { return absl::ToCivilDay(Now(), absl::UTCTimeZone()); }
+
+  static periods::Date ToDate(const salesteam::type::v1::Date& date) {
+    return periods::Date(date.year(), date.month(), date.day());
+  }
+
+  absl::StatusOr<periods::Date> AsOf(bool present, const salesteam::type::v1::Date& date,
+                                     absl::string_view field) const {
+    if (!present) return Today();
+    return periods::DateFromProto(date, field);
+  }
+
+  static absl::Status StaleVersion(absl::string_view kind, absl::string_view id, int64_t current,
+                                   int64_t read) {
+    return absl::AbortedError(absl::StrCat(kind, " ", QuoteInput(id), " was changed: version is ",
+                                           current, ", the update read ", read,
+                                           "; read it again and reapply the change"));
+  }
+
+  // A member by id through the cache: the stored record, unresolved.
+  absl::StatusOr<rosterpb::Member> CachedMember(const std::string& member_id) {
+    return members_cache_.GetOrLoadMessage<rosterpb::Member>(
+        MemberKey(member_id), [this, &member_id] { return store_.GetMember(member_id); });
+  }
+
+  // The member's team today: whose managers see its management data. Value
+  // tier and motivators are not dated, so a former team's manager does not
+  // see the current assessment.
+  std::string CurrentTeam(const rosterpb::Member& member) const {
+    rosterpb::Member today = member;
+    ResolveAsOf(today, Today());
+    return today.team_id();
+  }
+
+  // Resolves `member` for `as_of`, checks the caller may read it (through
+  // its team on that day or today), and hides what the caller may not see.
+  absl::Status ShowMember(const Principal& caller, periods::Date as_of, rosterpb::Member& member) {
+    ResolveAsOf(member, as_of);
+    const std::string current_team = CurrentTeam(member);
+    if (absl::Status readable = auth::CheckCanReadMember(caller, member.id(), member.team_id());
+        !readable.ok() && !auth::CheckCanReadMember(caller, member.id(), current_team).ok()) {
+      return readable;
+    }
+    if (!auth::CanSeeManagementData(caller, current_team)) RedactManagementData(member);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<rosterpb::Team> ExistingTeam(const std::string& team_id, absl::string_view field) {
+    absl::StatusOr<rosterpb::Team> team = store_.GetTeam(team_id);
+    if (absl::IsNotFound(team.status())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": team ", QuoteInput(team_id), " does not exist"));
+    }
+    return team;
+  }
+
+  // A team's manager is an active member whose current role is MANAGER.
+  absl::Status CheckManager(const std::string& manager_id, absl::string_view field) {
+    if (manager_id.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(ValidateId(manager_id, field));
+    absl::StatusOr<rosterpb::Member> manager = store_.GetMember(manager_id);
+    if (absl::IsNotFound(manager.status())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", QuoteInput(manager_id), " is not a member"));
+    }
+    RETURN_IF_ERROR(manager.status());
+    ResolveAsOf(*manager, Today());
+    if (!manager->active() || manager->role() != rosterpb::MEMBER_ROLE_MANAGER) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": member ", QuoteInput(manager_id),
+                       " must be an active member with role MEMBER_ROLE_MANAGER (is ",
+                       manager->active() ? "active" : "inactive", ", ",
+                       rosterpb::MemberRole_Name(manager->role()), ")"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Changing a team's model must not leave members in roles it refuses.
+  absl::Status CheckMembersFitModel(const rosterpb::Team& team) {
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Member> members, ActiveMembers(team.id(), Today()));
+    for (const rosterpb::Member& member : members) {
+      if (!CheckRoleFitsModel(team.sales_model(), member.role(), "role").ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("team.sales_model: member ", QuoteInput(member.id()), " holds role ",
+                         rosterpb::MemberRole_Name(member.role()), ", which ",
+                         rosterpb::SalesModel_Name(team.sales_model()),
+                         " does not allow; move the team's members to fitting roles first"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Every member of the team active on `as_of`, resolved for that day.
+  absl::StatusOr<std::vector<rosterpb::Member>> ActiveMembers(const std::string& team_id,
+                                                              periods::Date as_of) {
+    MemberFilter filter;
+    filter.team_id = team_id;
+    filter.as_of = as_of;
+    std::vector<rosterpb::Member> all;
+    std::string after_id;
+    while (true) {
+      ASSIGN_OR_RETURN(std::vector<rosterpb::Member> page,
+                       store_.ListMembers(filter, after_id, kMaxPageSize));
+      const bool last_page = static_cast<int>(page.size()) < kMaxPageSize;
+      if (!page.empty()) after_id = page.back().id();
+      for (rosterpb::Member& member : page) {
+        ResolveAsOf(member, as_of);
+        all.push_back(std::move(member));
+      }
+      if (last_page) break;
+    }
+    return all;
+  }
+
+  RosterStore store_;
+  cache::CacheAside members_cache_;
+  pagination::PageTokenCodec page_tokens_;
+  const RosterServiceOptions options_;
+};
+
+RosterServiceImpl::RosterServiceImpl(store::Database* db, cache::Cache* cache,
+                                     RosterServiceOptions options)
+    : core_(std::make_unique<RosterCore>(db, cache, std::move(options))) {}
+
+RosterServiceImpl::~RosterServiceImpl() = default;
+
+// Each method: the body runs on the handler pool with the verified caller
+// (server::Unary); the request and response outlive it.
+#define SALESTEAM_ROSTER_UNARY(Method)                                                      \
+  grpc::ServerUnaryReactor* RosterServiceImpl::Method(grpc::CallbackServerContext* context, \
+                                                      const v1::Method##Request* request,   \
+                                                      v1::Method##Response* response) {     \
+    return server::Unary(context,                                                           \
+                         [core = core_.get(), request, response](const Principal& caller) { \
+                           return core->Method(caller, *request, *response);                \
+                         });                                                                \
+  }
+
+SALESTEAM_ROSTER_UNARY(CreateTeam)
+SALESTEAM_ROSTER_UNARY(GetTeam)
+SALESTEAM_ROSTER_UNARY(UpdateTeam)
+SALESTEAM_ROSTER_UNARY(ListTeams)
+SALESTEAM_ROSTER_UNARY(CreateMember)
+SALESTEAM_ROSTER_UNARY(GetMember)
+SALESTEAM_ROSTER_UNARY(BatchGetMembers)
+SALESTEAM_ROSTER_UNARY(UpdateMember)
+SALESTEAM_ROSTER_UNARY(MoveMember)
+SALESTEAM_ROSTER_UNARY(DeactivateMember)
+SALESTEAM_ROSTER_UNARY(ListMembers)
+SALESTEAM_ROSTER_UNARY(RecordTraining)
+SALESTEAM_ROSTER_UNARY(ListTrainingSessions)
+SALESTEAM_ROSTER_UNARY(GetTrainingCompliance)
+SALESTEAM_ROSTER_UNARY(SuggestRoles)
+
+#undef SALESTEAM_ROSTER_UNARY
+
+}  // namespace salesteam::roster

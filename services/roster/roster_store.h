@@ -1,0 +1,174 @@
+// The roster's tables and the SQL over them (SQLite and PostgreSQL alike).
+// The store persists what the service has already validated and authorised;
+// it enforces only what needs the database itself: optimistic versions
+// (ABORTED on a stale one), unique emails (ALREADY_EXISTS), existence
+// (NOT_FOUND), and the order of a member's assignments.
+//
+// Members come back with their whole assignment history and deactivation
+// date, but team_id, role and active unresolved: which of them holds on a
+// given day is the service's question (ResolveAsOf in assignments.h).
+#ifndef SALESTEAM_SERVICES_ROSTER_ROSTER_STORE_H_
+#define SALESTEAM_SERVICES_ROSTER_ROSTER_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/store/database.h"
+#include "common/time/date.h"
+#include "salesteam/roster/v1/roster.pb.h"
+
+namespace salesteam::roster {
+
+namespace rosterpb = ::salesteam::roster::v1;
+
+// Which members ListMembers returns.
+struct MemberFilter {
+  // Empty: every team.
+  std::string team_id;
+  // MEMBER_ROLE_UNSPECIFIED: every role.
+  rosterpb::MemberRole role = rosterpb::MEMBER_ROLE_UNSPECIFIED;
+  // Team and role as of this day: members whose assignment covers it.
+  periods::Date as_of;
+  // Also members deactivated on or before as_of.
+  bool include_inactive = false;
+};
+
+// Which training sessions ListTrainingSessions returns.
+struct TrainingFilter {
+  // Exactly one of the two is set.
+  std::string member_id;
+  std::string team_id;  // members assigned to the team on `as_of`
+  periods::Date as_of;
+  // TRAINING_AREA_UNSPECIFIED: every area.
+  rosterpb::TrainingArea area = rosterpb::TRAINING_AREA_UNSPECIFIED;
+};
+
+// Where a newest-first page of training sessions resumes: after this session.
+struct TrainingCursor {
+  periods::Date date;
+  std::string id;
+};
+
+// The most recent session of one member in one area on or before a day.
+struct LastTraining {
+  std::string member_id;
+  rosterpb::TrainingArea area;
+  periods::Date date;
+};
+
+class RosterStore {
+ public:
+  // `db` must outlive the store and have the roster migrations applied.
+  explicit RosterStore(store::Database* db) : db_(db) {}
+
+  // ---- Teams ----
+
+  // Stores a new team exactly as given (id, version 1 and both times set by
+  // the caller). ALREADY_EXISTS when the id is taken.
+  absl::Status InsertTeam(const rosterpb::Team& team);
+
+  // NOT_FOUND: `team "<id>" not found`.
+  absl::StatusOr<rosterpb::Team> GetTeam(absl::string_view team_id);
+
+  // Which of `team_ids` exist (for the checks of another write).
+  absl::StatusOr<std::vector<rosterpb::Team>> GetTeams(absl::Span<const std::string> team_ids);
+
+  // Replaces every mutable field of the stored team with `team`'s, when the
+  // stored version is `expected_version`; the stored version becomes
+  // expected_version + 1 and update_time `now`. Returns the stored team.
+  // NOT_FOUND for an unknown id; ABORTED ("team "<id>" was changed: version
+  // is 4, the update read 3") for a stale version.
+  absl::StatusOr<rosterpb::Team> UpdateTeam(const rosterpb::Team& team, int64_t expected_version,
+                                            absl::Time now);
+
+  // Teams ordered by id, after `after_id` (empty: from the start), at most
+  // `limit`. `only_ids` (when set) restricts the listing to those ids.
+  absl::StatusOr<std::vector<rosterpb::Team>> ListTeams(
+      const std::optional<std::vector<std::string>>& only_ids, absl::string_view after_id,
+      int limit);
+
+  // ---- Members ----
+
+  // Stores a new member: `member` carries id, the profile fields, hire_date,
+  // version 1, both times and exactly one assignment (team and role from the
+  // hire date). ALREADY_EXISTS with the message
+  //   member.email: "a@b.c" already belongs to member "<id>"
+  // when the email (case-insensitively) is taken; FAILED_PRECONDITION when
+  // the team does not exist.
+  absl::Status InsertMember(const rosterpb::Member& member);
+
+  // The member with its whole history (team_id, role and active unresolved).
+  // NOT_FOUND: `member "<id>" not found`.
+  absl::StatusOr<rosterpb::Member> GetMember(absl::string_view member_id);
+
+  // The members among `member_ids` that exist, in no particular order; the
+  // rest are simply absent. Repeated ids are answered once. Up to 1,000 ids
+  // in one call, in a bounded number of statements.
+  absl::StatusOr<std::vector<rosterpb::Member>> GetMembers(
+      absl::Span<const std::string> member_ids);
+
+  // The member with this email (case-insensitively), if any.
+  absl::StatusOr<std::optional<rosterpb::Member>> FindMemberByEmail(absl::string_view email);
+
+  // Replaces the profile fields (name, email, archetype, value_tier, skills,
+  // motivators, contact_channels, hire_date) when the stored version is
+  // `expected_version`. hire_date also moves the start of the first
+  // assignment (FAILED_PRECONDITION when it would then start on or after the
+  // second one's start, or on or after the deactivation date). NOT_FOUND,
+  // ABORTED (stale version), ALREADY_EXISTS (email taken) as above.
+  absl::StatusOr<rosterpb::Member> UpdateMemberProfile(const rosterpb::Member& member,
+                                                       int64_t expected_version, absl::Time now);
+
+  // Ends the member's latest assignment the day before `effective_date` and
+  // starts (team_id, role) from it, in one transaction with the version
+  // check. When the latest assignment starts on effective_date itself it is
+  // replaced instead (a correction made the same day). FAILED_PRECONDITION
+  // when effective_date is before the latest assignment's start, when the
+  // member is deactivated on or before effective_date, or when the team does
+  // not exist.
+  absl::StatusOr<rosterpb::Member> MoveMember(absl::string_view member_id, int64_t expected_version,
+                                              absl::string_view team_id, rosterpb::MemberRole role,
+                                              periods::Date effective_date, absl::Time now);
+
+  // Sets the deactivation date (the first inactive day). FAILED_PRECONDITION
+  // when the member is already deactivated or the date is before hire_date.
+  absl::StatusOr<rosterpb::Member> DeactivateMember(absl::string_view member_id,
+                                                    int64_t expected_version,
+                                                    periods::Date effective_date, absl::Time now);
+
+  // Members whose assignment covers filter.as_of and matches the filter,
+  // ordered by id, after `after_id`, at most `limit`; active on as_of means
+  // hire_date <= as_of < deactivation_date.
+  absl::StatusOr<std::vector<rosterpb::Member>> ListMembers(const MemberFilter& filter,
+                                                            absl::string_view after_id, int limit);
+
+  // ---- Training ----
+
+  // Stores a session exactly as given (id and create_time set by the caller).
+  // FAILED_PRECONDITION when the member does not exist.
+  absl::Status InsertTrainingSession(const rosterpb::TrainingSession& session);
+
+  // Sessions newest first (date, then id, both descending), after `after`,
+  // at most `limit`.
+  absl::StatusOr<std::vector<rosterpb::TrainingSession>> ListTrainingSessions(
+      const TrainingFilter& filter, const std::optional<TrainingCursor>& after, int limit);
+
+  // For each of `member_ids` and each area they trained in, the latest
+  // session on or before `as_of`.
+  absl::StatusOr<std::vector<LastTraining>> LastTrainingPerArea(
+      absl::Span<const std::string> member_ids, periods::Date as_of);
+
+ private:
+  store::Database* const db_;
+};
+
+}  // namespace salesteam::roster
+
+#endif  // SALESTEAM_SERVICES_ROSTER_ROSTER_STORE_H_
