@@ -427,6 +427,9 @@ class RosterCore {
     }
     ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
     RETURN_IF_ERROR(CheckRoleFitsModel(team.sales_model(), request.role(), "role"));
+    if (request.role() != rosterpb::MEMBER_ROLE_MANAGER) {
+      RETURN_IF_ERROR(CheckManagesNoTeam(member.id(), "leave the manager role"));
+    }
     absl::StatusOr<rosterpb::Member> stored = store_.MoveMember(
         member.id(), request.version(), team.id(), request.role(), effective, Now());
     members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
@@ -459,6 +462,7 @@ class RosterCore {
     if (member.version() != request.version()) {
       return StaleVersion("member", member.id(), member.version(), request.version());
     }
+    RETURN_IF_ERROR(CheckManagesNoTeam(member.id(), "be deactivated"));
     absl::StatusOr<rosterpb::Member> stored =
         store_.DeactivateMember(member.id(), request.version(), effective, Now());
     members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
@@ -717,6 +721,16 @@ class RosterCore {
                        rosterpb::MemberRole_Name(manager->role()), ")"));
     }
     return absl::OkStatus();
+  }
+
+  // A team's manager_id always names an active manager: whoever holds it
+  // must be replaced there first.
+  absl::Status CheckManagesNoTeam(const std::string& member_id, absl::string_view change) {
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Team> managed, store_.TeamsManagedBy(member_id));
+    if (managed.empty()) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "member ", QuoteInput(member_id), " manages team ", QuoteInput(managed.front().id()),
+        " and cannot ", change, " until the team has another manager_id"));
   }
 
   // Changing a team's model must not leave members in roles it refuses.

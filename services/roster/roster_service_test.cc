@@ -76,6 +76,7 @@ using ::testing::UnorderedElementsAreArray;
 constexpr absl::StatusCode kInvalidArgument = absl::StatusCode::kInvalidArgument;
 constexpr absl::StatusCode kNotFound = absl::StatusCode::kNotFound;
 constexpr absl::StatusCode kPermissionDenied = absl::StatusCode::kPermissionDenied;
+constexpr absl::StatusCode kFailedPrecondition = absl::StatusCode::kFailedPrecondition;
 
 constexpr char kSecret[] = "roster-service-test-secret-0123456789-abcdef";
 constexpr char kPageTokenKey[] = "roster-service-test-page-token-key";
@@ -679,6 +680,28 @@ TEST_P(RosterServiceTest, ManagerIdMustNameAnActiveMemberWithRoleManager) {
   EXPECT_EQ(read.version(), managed.version());
   ASSERT_OK_AND_ASSIGN(rosterpb::ListTeamsResponse teams, ListTeams(admin_token_, 0));
   EXPECT_THAT(teams.teams(), SizeIs(2));
+}
+
+TEST_P(RosterServiceTest, ATeamsManagerCannotLeaveTheRoleOrBeDeactivatedWhileNamedManager) {
+  rosterpb::Team change = team_a_;
+  change.set_manager_id(manager_a_.id());
+  ASSERT_OK(UpdateTeam(admin_token_, change, {"manager_id"}).status());
+
+  EXPECT_THAT(MoveMember(admin_token_, manager_a_, team_a_.id(),
+                         rosterpb::MEMBER_ROLE_ACCOUNT_EXECUTIVE, Day(2026, 6, 15)),
+              StatusIs(kFailedPrecondition, HasSubstr(team_a_.id())));
+  EXPECT_THAT(DeactivateMember(admin_token_, manager_a_, Day(2026, 6, 15)),
+              StatusIs(kFailedPrecondition, HasSubstr(team_a_.id())));
+  // Still the active manager of the team.
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member read, GetMember(admin_token_, manager_a_.id()));
+  EXPECT_TRUE(read.active());
+  EXPECT_EQ(read.role(), rosterpb::MEMBER_ROLE_MANAGER);
+
+  // Once the team names nobody, both are allowed.
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team managed, GetTeam(admin_token_, team_a_.id()));
+  managed.clear_manager_id();
+  ASSERT_OK(UpdateTeam(admin_token_, managed, {"manager_id"}).status());
+  EXPECT_OK(DeactivateMember(admin_token_, read, Day(2026, 6, 15)).status());
 }
 
 TEST_P(RosterServiceTest, ListTeamsPagesThroughEveryTeamExactlyOnceInIdOrder) {
@@ -2192,7 +2215,6 @@ TEST_P(RosterServiceTest, WritesWithAStaleVersionAreAborted) {
 TEST_P(RosterServiceTest, ADeactivatedMemberRefusesEveryWriteButCanStillBeRead) {
   ASSERT_OK_AND_ASSIGN(rosterpb::Member gone,
                        DeactivateMember(admin_token_, rep_a2_, Day(2026, 6, 1)));
-  constexpr absl::StatusCode kFailedPrecondition = absl::StatusCode::kFailedPrecondition;
 
   rosterpb::Member change = gone;
   change.set_name("Back From The Dead");

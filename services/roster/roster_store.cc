@@ -478,6 +478,15 @@ absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::ListTeams(
   return teams;
 }
 
+absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::TeamsManagedBy(
+    absl::string_view member_id) {
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   db_->Query(absl::StrCat("SELECT ", kTeamColumns,
+                                           " FROM teams WHERE manager_id = $1 ORDER BY id"),
+                              {member_id}));
+  return TeamsFromRows(rows);
+}
+
 // ---- Members ----
 
 absl::Status RosterStore::InsertMember(const rosterpb::Member& member) {

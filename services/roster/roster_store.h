@@ -94,6 +94,9 @@ class RosterStore {
       const std::optional<std::vector<std::string>>& only_ids, absl::string_view after_id,
       int limit);
 
+  // The teams whose manager_id is `member_id`.
+  absl::StatusOr<std::vector<rosterpb::Team>> TeamsManagedBy(absl::string_view member_id);
+
   // ---- Members ----
 
   // Stores a new member: `member` carries id, the profile fields, hire_date,

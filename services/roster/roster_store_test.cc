@@ -144,6 +144,7 @@ class RosterStoreTest : public DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
+    if (HasFatalFailure()) return;  // no database: the base class said why
     ASSERT_OK(store::ApplyMigrations(db(), migrations::roster()));
     store_ = std::make_unique<RosterStore>(&db());
     ASSERT_OK(store_->InsertTeam(MakeTeam("tm_a")));
