@@ -490,14 +490,19 @@ rosterpb::MemberRole StageOwner(const rosterpb::Team& team, rosterpb::JourneySta
 
 // ---- What was true on a day ----
 
-void ResolveAsOf(rosterpb::Member& member, periods::Date as_of) {
+const rosterpb::Assignment* AssignmentOn(const rosterpb::Member& member, periods::Date day) {
   const rosterpb::Assignment* current = nullptr;
   for (const rosterpb::Assignment& assignment : member.assignments()) {
     // Oldest first and back to back, so the covering one is the last that has
-    // started by as_of; before the first one, the first one.
+    // started by `day`; before the first one, the first one.
     const std::optional<periods::Date> from = StoredDay(assignment.effective_from());
-    if (current == nullptr || (from.has_value() && *from <= as_of)) current = &assignment;
+    if (current == nullptr || (from.has_value() && *from <= day)) current = &assignment;
   }
+  return current;
+}
+
+void ResolveAsOf(rosterpb::Member& member, periods::Date as_of) {
+  const rosterpb::Assignment* current = AssignmentOn(member, as_of);
   if (current == nullptr) {
     member.clear_team_id();
     member.clear_role();

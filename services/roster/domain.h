@@ -95,6 +95,10 @@ rosterpb::MemberRole StageOwner(const rosterpb::Team& team, rosterpb::JourneySta
 // and role), active when hire_date <= as_of < deactivation_date.
 void ResolveAsOf(rosterpb::Member& member, periods::Date as_of);
 
+// The assignment ResolveAsOf takes team and role from on `day` (null when
+// the member has none).
+const rosterpb::Assignment* AssignmentOn(const rosterpb::Member& member, periods::Date day);
+
 // Clears the management data (value_tier, motivators) for callers who may
 // not see it.
 void RedactManagementData(rosterpb::Member& member);

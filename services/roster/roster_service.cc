@@ -675,9 +675,8 @@ class RosterCore {
   // tier and motivators are not dated, so a former team's manager does not
   // see the current assessment.
   std::string CurrentTeam(const rosterpb::Member& member) const {
-    rosterpb::Member today = member;
-    ResolveAsOf(today, Today());
-    return today.team_id();
+    const rosterpb::Assignment* today = AssignmentOn(member, Today());
+    return today == nullptr ? std::string() : today->team_id();
   }
 
   // Resolves `member` for `as_of`, checks the caller may read it (through
