@@ -524,6 +524,82 @@ void ResolveAsOf(rosterpb::Member& member, periods::Date as_of) {
                     (!deactivated.has_value() || as_of < *deactivated));
 }
 
+absl::Status CheckWritable(const rosterpb::Member& member, periods::Date today) {
+  const std::optional<periods::Date> deactivated =
+      member.has_deactivation_date() ? StoredDay(member.deactivation_date()) : std::nullopt;
+  if (!deactivated.has_value() || today < *deactivated) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "member ", QuoteInput(member.id()), " is deactivated (from ",
+      periods::FormatIsoDate(*deactivated), "); a deactivated member can only be read"));
+}
+
+absl::Status ValidateMoveDate(const rosterpb::Member& member, periods::Date effective,
+                              periods::Date today, absl::string_view field) {
+  if (effective > today + kMaxDaysAhead) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", periods::FormatIsoDate(effective),
+                                                   " is more than ", kMaxDaysAhead, " days ahead"));
+  }
+  if (member.assignments_size() > 0) {
+    const std::optional<periods::Date> latest =
+        StoredDay(member.assignments(member.assignments_size() - 1).effective_from());
+    const bool replaces_scheduled = latest.has_value() && *latest > today && effective == *latest;
+    if (latest.has_value() && effective <= *latest && !replaces_scheduled) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", periods::FormatIsoDate(effective),
+          " is not after the start of the member's latest assignment (",
+          periods::FormatIsoDate(*latest), "); what was true before a day that has begun is ",
+          "history and is not rewritten"));
+    }
+  }
+  if (member.has_deactivation_date()) {
+    const std::optional<periods::Date> deactivated = StoredDay(member.deactivation_date());
+    if (deactivated.has_value() && *deactivated <= effective) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("member ", QuoteInput(member.id()), " is deactivated from ",
+                       periods::FormatIsoDate(*deactivated), ", on or before ", field, " ",
+                       periods::FormatIsoDate(effective)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDeactivationDate(const rosterpb::Member& member, periods::Date effective,
+                                      periods::Date today, absl::string_view field) {
+  if (effective > today + kMaxDaysAhead) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", periods::FormatIsoDate(effective),
+                                                   " is more than ", kMaxDaysAhead, " days ahead"));
+  }
+  const std::optional<periods::Date> hired = StoredDay(member.hire_date());
+  if (hired.has_value() && effective < *hired) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", periods::FormatIsoDate(effective),
+                                                   " is before the hire date ",
+                                                   periods::FormatIsoDate(*hired)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHireDateChange(const rosterpb::Member& member, periods::Date hire_date,
+                                    absl::string_view field) {
+  if (member.assignments_size() > 1) {
+    const std::optional<periods::Date> second = StoredDay(member.assignments(1).effective_from());
+    if (second.has_value() && hire_date >= *second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", periods::FormatIsoDate(hire_date),
+                       " is not before the member's second assignment, which starts on ",
+                       periods::FormatIsoDate(*second)));
+    }
+  }
+  if (member.has_deactivation_date()) {
+    const std::optional<periods::Date> deactivated = StoredDay(member.deactivation_date());
+    if (deactivated.has_value() && hire_date >= *deactivated) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": ", periods::FormatIsoDate(hire_date),
+                                                     " is not before the deactivation date ",
+                                                     periods::FormatIsoDate(*deactivated)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void RedactManagementData(rosterpb::Member& member) {
   member.clear_value_tier();
   member.clear_motivators();

@@ -99,6 +99,33 @@ void ResolveAsOf(rosterpb::Member& member, periods::Date as_of);
 // the member has none).
 const rosterpb::Assignment* AssignmentOn(const rosterpb::Member& member, periods::Date day);
 
+// ---- Which writes a member takes ----
+
+// A member can be written (updated, moved, trained, deactivated) until the
+// first day they are inactive: FAILED_PRECONDITION once `today` has reached
+// their deactivation date. A deactivation scheduled for a later day leaves
+// them writable until then.
+absl::Status CheckWritable(const rosterpb::Member& member, periods::Date today);
+
+// A move from `effective` on: at most kMaxDaysAhead after `today`, and after
+// the start of the member's latest assignment, so that what was true before
+// is never rewritten. The one exception: a latest assignment that has not
+// started yet (a scheduled move) may be replaced from its own start day.
+// INVALID_ARGUMENT naming `field` otherwise; FAILED_PRECONDITION when the
+// member is deactivated on or before `effective`.
+absl::Status ValidateMoveDate(const rosterpb::Member& member, periods::Date effective,
+                              periods::Date today, absl::string_view field);
+
+// A deactivation from `effective` on: not before the hire date, at most
+// kMaxDaysAhead after `today`.
+absl::Status ValidateDeactivationDate(const rosterpb::Member& member, periods::Date effective,
+                                      periods::Date today, absl::string_view field);
+
+// A new hire date in an update: before the start of the second assignment
+// (the first one starts on the hire date) and before the deactivation date.
+absl::Status ValidateHireDateChange(const rosterpb::Member& member, periods::Date hire_date,
+                                    absl::string_view field);
+
 // Clears the management data (value_tier, motivators) for callers who may
 // not see it.
 void RedactManagementData(rosterpb::Member& member);

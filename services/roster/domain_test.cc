@@ -643,6 +643,66 @@ rosterpb::Member MovedMember() {
   return member;
 }
 
+TEST(CheckWritable, AMemberIsWritableUntilTheDeactivationDateArrives) {
+  rosterpb::Member member = MovedMember();
+  EXPECT_OK(CheckWritable(member, kToday));
+  periods::DateToProto(kToday + 10, member.mutable_deactivation_date());
+  EXPECT_OK(CheckWritable(member, kToday));  // scheduled, not yet
+  EXPECT_THAT(CheckWritable(member, kToday + 10),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("deactivated")));
+}
+
+TEST(ValidateMoveDate, RefusesADayOnOrBeforeTheLatestStartSoHistoryIsNotRewritten) {
+  const rosterpb::Member member = MovedMember();  // latest assignment from 2026-09-01
+  for (periods::Date day : {periods::Date(2026, 9, 1), periods::Date(2026, 1, 5)}) {
+    EXPECT_THAT(ValidateMoveDate(member, day, kToday, "effective_date"),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("effective_date: ")))
+        << day;
+  }
+  EXPECT_OK(ValidateMoveDate(member, periods::Date(2026, 9, 2), kToday, "effective_date"));
+  EXPECT_THAT(ValidateMoveDate(member, kToday + kMaxDaysAhead + 1, kToday, "effective_date"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("days ahead")));
+}
+
+TEST(ValidateMoveDate, AScheduledMoveMayBeReplacedFromItsOwnStartDay) {
+  rosterpb::Member member = MovedMember();
+  AddAssignment(member, "tm_c", rosterpb::MEMBER_ROLE_CUSTOMER_SUCCESS, kToday + 5);
+  EXPECT_OK(ValidateMoveDate(member, kToday + 5, kToday, "effective_date"));
+  EXPECT_THAT(ValidateMoveDate(member, kToday + 4, kToday, "effective_date"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ValidateMoveDate, RefusesAMoveFromTheDeactivationDateOn) {
+  rosterpb::Member member = MovedMember();
+  periods::DateToProto(kToday + 10, member.mutable_deactivation_date());
+  EXPECT_OK(ValidateMoveDate(member, kToday + 9, kToday, "effective_date"));
+  EXPECT_THAT(ValidateMoveDate(member, kToday + 10, kToday, "effective_date"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(ValidateDeactivationDate, NotBeforeTheHireDateNorMoreThanAYearAhead) {
+  rosterpb::Member member = MovedMember();
+  periods::DateToProto(periods::Date(2026, 1, 5), member.mutable_hire_date());
+  EXPECT_OK(ValidateDeactivationDate(member, periods::Date(2026, 1, 5), kToday, "effective_date"));
+  EXPECT_THAT(ValidateDeactivationDate(member, periods::Date(2026, 1, 4), kToday, "effective_date"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("effective_date: ")));
+  EXPECT_THAT(
+      ValidateDeactivationDate(member, kToday + kMaxDaysAhead + 1, kToday, "effective_date"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ValidateHireDateChange, MustStayBeforeTheSecondAssignmentAndTheDeactivation) {
+  rosterpb::Member member = MovedMember();  // second assignment from 2026-04-01
+  EXPECT_OK(ValidateHireDateChange(member, periods::Date(2026, 3, 31), "member.hire_date"));
+  EXPECT_THAT(ValidateHireDateChange(member, periods::Date(2026, 4, 1), "member.hire_date"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("member.hire_date: ")));
+  rosterpb::Member single = ValidMember();
+  AddAssignment(single, "tm_a", rosterpb::MEMBER_ROLE_LEAD_GENERATION, periods::Date(2026, 1, 5));
+  periods::DateToProto(periods::Date(2026, 2, 1), single.mutable_deactivation_date());
+  EXPECT_THAT(ValidateHireDateChange(single, periods::Date(2026, 2, 1), "member.hire_date"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("deactivation")));
+}
+
 struct AsOf {
   std::string team_id;
   rosterpb::MemberRole role;

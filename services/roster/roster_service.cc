@@ -84,16 +84,6 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::Status NotDeactivated(const rosterpb::Member& member) {
-  if (!member.has_deactivation_date()) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat("member ", QuoteInput(member.id()), " is deactivated (from ",
-                   FormatIsoDate(periods::Date(member.deactivation_date().year(),
-                                               member.deactivation_date().month(),
-                                               member.deactivation_date().day())),
-                   "); a deactivated member can only be read"));
-}
-
 // The paths an update may name, and what an empty mask means (all of them).
 absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
                                                    const std::vector<std::string>& allowed,
@@ -368,7 +358,7 @@ class RosterCore {
     ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(patch.id()));
     ResolveAsOf(member, today);
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
-    RETURN_IF_ERROR(NotDeactivated(member));
+    RETURN_IF_ERROR(CheckWritable(member, today));
     if (member.version() != patch.version()) {
       return StaleVersion("member", member.id(), member.version(), patch.version());
     }
@@ -391,6 +381,11 @@ class RosterCore {
       if (path == "hire_date") *member.mutable_hire_date() = patch.hire_date();
     }
     RETURN_IF_ERROR(ValidateMemberProfile(member, today, "member"));
+    RETURN_IF_ERROR(
+        ValidateHireDateChange(member,
+                               periods::Date(member.hire_date().year(), member.hire_date().month(),
+                                             member.hire_date().day()),
+                               "member.hire_date"));
     absl::StatusOr<rosterpb::Member> stored =
         store_.UpdateMemberProfile(member, patch.version(), Now());
     members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
@@ -412,19 +407,15 @@ class RosterCore {
     const periods::Date today = Today();
     ASSIGN_OR_RETURN(periods::Date effective, AsOf(request.has_effective_date(),
                                                    request.effective_date(), "effective_date"));
-    if (effective > today + kMaxDaysAhead) {
-      return absl::InvalidArgumentError(absl::StrCat("effective_date: ", FormatIsoDate(effective),
-                                                     " is more than ", kMaxDaysAhead,
-                                                     " days ahead"));
-    }
     ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(request.member_id()));
     ResolveAsOf(member, today);
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
     RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, request.team_id()));
-    RETURN_IF_ERROR(NotDeactivated(member));
+    RETURN_IF_ERROR(CheckWritable(member, today));
     if (member.version() != request.version()) {
       return StaleVersion("member", member.id(), member.version(), request.version());
     }
+    RETURN_IF_ERROR(ValidateMoveDate(member, effective, today, "effective_date"));
     ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
     RETURN_IF_ERROR(CheckRoleFitsModel(team.sales_model(), request.role(), "role"));
     if (request.role() != rosterpb::MEMBER_ROLE_MANAGER) {
@@ -450,18 +441,18 @@ class RosterCore {
     const periods::Date today = Today();
     ASSIGN_OR_RETURN(periods::Date effective, AsOf(request.has_effective_date(),
                                                    request.effective_date(), "effective_date"));
-    if (effective > today + kMaxDaysAhead) {
-      return absl::InvalidArgumentError(absl::StrCat("effective_date: ", FormatIsoDate(effective),
-                                                     " is more than ", kMaxDaysAhead,
-                                                     " days ahead"));
-    }
     ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(request.member_id()));
     ResolveAsOf(member, today);
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
-    RETURN_IF_ERROR(NotDeactivated(member));
+    RETURN_IF_ERROR(CheckWritable(member, today));
     if (member.version() != request.version()) {
       return StaleVersion("member", member.id(), member.version(), request.version());
     }
+    if (member.has_deactivation_date()) {
+      return absl::FailedPreconditionError(absl::StrCat("member ", QuoteInput(member.id()),
+                                                        " is already scheduled to be deactivated"));
+    }
+    RETURN_IF_ERROR(ValidateDeactivationDate(member, effective, today, "effective_date"));
     RETURN_IF_ERROR(CheckManagesNoTeam(member.id(), "be deactivated"));
     absl::StatusOr<rosterpb::Member> stored =
         store_.DeactivateMember(member.id(), request.version(), effective, Now());
@@ -494,14 +485,17 @@ class RosterCore {
     filter.role = request.role();
     filter.include_inactive = request.include_inactive();
     ASSIGN_OR_RETURN(filter.as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
+    // The day is part of the cursor, not the scope, so that paging with the
+    // default as_of survives midnight: every page answers for the first one's day.
     const std::string scope =
         absl::StrCat("ListMembers|", filter.team_id, "|", filter.role, "|", filter.include_inactive,
-                     "|", FormatIsoDate(filter.as_of));
+                     "|", request.has_as_of() ? FormatIsoDate(filter.as_of) : "today");
     std::string after_id;
     if (!request.page_token().empty()) {
       ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                       page_tokens_.Decode(request.page_token(), scope, 1));
-      after_id = cursor[0];
+                       page_tokens_.Decode(request.page_token(), scope, 2));
+      ASSIGN_OR_RETURN(filter.as_of, periods::ParseIsoDate(cursor[0], "page_token"));
+      after_id = cursor[1];
     }
     ASSIGN_OR_RETURN(std::vector<rosterpb::Member> members,
                      store_.ListMembers(filter, after_id, page_size + 1));
@@ -513,8 +507,8 @@ class RosterCore {
       *response.add_members() = std::move(member);
     }
     if (more) {
-      response.set_next_page_token(
-          page_tokens_.Encode(scope, {response.members(page_size - 1).id()}));
+      response.set_next_page_token(page_tokens_.Encode(
+          scope, {FormatIsoDate(filter.as_of), response.members(page_size - 1).id()}));
     }
     return absl::OkStatus();
   }
@@ -531,7 +525,7 @@ class RosterCore {
     ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(session.member_id()));
     ResolveAsOf(member, today);
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
-    RETURN_IF_ERROR(NotDeactivated(member));
+    RETURN_IF_ERROR(CheckWritable(member, today));
     if (ToDate(session.date()) < ToDate(member.hire_date())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "session.date: ", FormatIsoDate(ToDate(session.date())),
@@ -580,10 +574,13 @@ class RosterCore {
                                            filter.team_id, "|", filter.area);
     std::optional<TrainingCursor> after;
     if (!request.page_token().empty()) {
+      // The cursor also carries the day whose team members are listed, so
+      // that every page lists the same people.
       ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                       page_tokens_.Decode(request.page_token(), scope, 2));
-      ASSIGN_OR_RETURN(periods::Date date, periods::ParseIsoDate(cursor[0], "page_token"));
-      after = TrainingCursor{date, cursor[1]};
+                       page_tokens_.Decode(request.page_token(), scope, 3));
+      ASSIGN_OR_RETURN(filter.as_of, periods::ParseIsoDate(cursor[0], "page_token"));
+      ASSIGN_OR_RETURN(periods::Date date, periods::ParseIsoDate(cursor[1], "page_token"));
+      after = TrainingCursor{date, cursor[2]};
     }
     ASSIGN_OR_RETURN(std::vector<rosterpb::TrainingSession> sessions,
                      store_.ListTrainingSessions(filter, after, page_size + 1));
@@ -594,8 +591,8 @@ class RosterCore {
     }
     if (more) {
       const rosterpb::TrainingSession& last = response.sessions(page_size - 1);
-      response.set_next_page_token(
-          page_tokens_.Encode(scope, {FormatIsoDate(ToDate(last.date())), last.id()}));
+      response.set_next_page_token(page_tokens_.Encode(
+          scope, {FormatIsoDate(filter.as_of), FormatIsoDate(ToDate(last.date())), last.id()}));
     }
     return absl::OkStatus();
   }
@@ -679,14 +676,22 @@ class RosterCore {
     return today == nullptr ? std::string() : today->team_id();
   }
 
-  // Resolves `member` for `as_of`, checks the caller may read it (through
-  // its team on that day or today), and hides what the caller may not see.
+  // Resolves `member` for `as_of`, checks the caller may read it, and hides
+  // what the caller may not see. Reps read their own record and the members
+  // of their team today, whatever day they ask about (a teammate who left is
+  // another team's now); managers also the members their team had on as_of.
   absl::Status ShowMember(const Principal& caller, periods::Date as_of, rosterpb::Member& member) {
     ResolveAsOf(member, as_of);
     const std::string current_team = CurrentTeam(member);
-    if (absl::Status readable = auth::CheckCanReadMember(caller, member.id(), member.team_id());
-        !readable.ok() && !auth::CheckCanReadMember(caller, member.id(), current_team).ok()) {
-      return readable;
+    bool readable = auth::CheckCanReadMember(caller, member.id(), current_team).ok();
+    if (!readable && caller.role != Role::kRep) {
+      readable = auth::CheckCanReadMember(caller, member.id(), member.team_id()).ok();
+    }
+    if (!readable) {
+      // Without the member's team: a refusal must not tell where they are.
+      return absl::PermissionDeniedError(
+          absl::StrCat("principal ", QuoteInput(caller.subject), " (", auth::RoleName(caller.role),
+                       ") may not read member ", QuoteInput(member.id())));
     }
     if (!auth::CanSeeManagementData(caller, current_team)) RedactManagementData(member);
     return absl::OkStatus();

@@ -833,6 +833,43 @@ TEST_P(RosterServiceTest, UpdateMemberChangesOnlyTheMaskedFields) {
   EXPECT_THAT(WithoutTimes(read), EqualsProto(WithoutTimes(updated)));
 }
 
+TEST_P(RosterServiceTest, AMoveCannotReachBackToOrBeforeTheLatestStartSoHistoryStays) {
+  // rep_a1_ was hired on 2026-01-05 as lead generation on team A.
+  for (const DateProto& day : {Day(2026, 1, 5), Day(2025, 12, 1)}) {
+    EXPECT_THAT(MoveMember(admin_token_, rep_a1_, team_a_.id(),
+                           rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, day),
+                StatusIs(kInvalidArgument, HasSubstr("effective_date")));
+  }
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member then,
+                       GetMember(admin_token_, rep_a1_.id(), Day(2026, 2, 1)));
+  EXPECT_EQ(then.role(), rosterpb::MEMBER_ROLE_LEAD_GENERATION);
+  EXPECT_EQ(then.version(), rep_a1_.version());
+
+  // A move scheduled for a later day may be corrected from that same day.
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member scheduled,
+                       MoveMember(admin_token_, rep_a1_, team_a_.id(),
+                                  rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, Day(2026, 7, 1)));
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member corrected,
+                       MoveMember(admin_token_, scheduled, team_a_.id(),
+                                  rosterpb::MEMBER_ROLE_ACCOUNT_EXECUTIVE, Day(2026, 7, 1)));
+  ASSERT_THAT(corrected.assignments(), SizeIs(2));
+  EXPECT_EQ(corrected.assignments(1).role(), rosterpb::MEMBER_ROLE_ACCOUNT_EXECUTIVE);
+}
+
+TEST_P(RosterServiceTest, ARepCannotReadAFormerTeammateThroughAPastDayNorLearnTheirTeam) {
+  // rep_a1_ (whose token rep_a_token_ is) reads rep_a2_, who moves to team B.
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member moved,
+                       MoveMember(admin_token_, rep_a2_, team_b_.id(),
+                                  rosterpb::MEMBER_ROLE_FULL_CYCLE, Day(2026, 3, 1)));
+  absl::StatusOr<rosterpb::Member> read = GetMember(rep_a_token_, moved.id(), Day(2026, 2, 1));
+  EXPECT_THAT(read, StatusIs(kPermissionDenied, Not(HasSubstr(team_b_.id()))));
+  // Their manager then still reads what their team had on that day.
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member by_manager,
+                       GetMember(manager_a_token_, moved.id(), Day(2026, 2, 1)));
+  EXPECT_EQ(by_manager.team_id(), team_a_.id());
+  EXPECT_FALSE(by_manager.has_value_tier());  // management data follows the current team
+}
+
 TEST_P(RosterServiceTest, MoveMemberRecordsHistoryAndAsOfAnswersWhatWasTrueThen) {
   ASSERT_OK_AND_ASSIGN(rosterpb::Team team_c, CreateTeam(admin_token_, AssemblyTeam("Team C")));
 
