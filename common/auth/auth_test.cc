@@ -299,7 +299,7 @@ TEST(TokenVerifierTest, RejectedAlgorithmIsQuotedAndEscapedInTheMessage) {
 
   result = VerifyRaw(Craft(absl::StrCat(R"({"alg":")", std::string(1000, 'X'), R"("})"), Claims()));
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnauthenticated,
-                               HasSubstr(absl::StrCat("\"", std::string(24, 'X'), "...\""))));
+                               HasSubstr(absl::StrCat("\"", std::string(64, 'X'), "...\""))));
   EXPECT_LT(result.status().message().size(), 200u);
 }
 
@@ -311,7 +311,7 @@ TEST(TokenVerifierTest, UnknownRoleIsQuotedAndEscapedInTheMessage) {
   EXPECT_THAT(std::string(result.status().message()), Not(HasSubstr("\n")));
   EXPECT_THAT(ParseRole(std::string(1000, 'r')),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(absl::StrCat("\"", std::string(24, 'r'), "...\""))));
+                       HasSubstr(absl::StrCat("\"", std::string(64, 'r'), "...\""))));
 }
 
 // The minted `iat` is what makes minted tokens pass the verifier's

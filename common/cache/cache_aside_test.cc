@@ -1,6 +1,8 @@
-// CacheAside: hits, misses, outages and invalidation, on FakeCache (to see
-// exactly which calls reach the cache) and on a real redis-server that is
-// killed and restarted under it.
+// CacheAside: hits, misses, outages and invalidation (tombstones, and the
+// race they close: a reader storing a value it loaded before a writer's
+// commit), on FakeCache (to see exactly which calls reach the cache, on a
+// clock the test moves) and on a real redis-server that is killed and
+// restarted under it.
 #include "common/cache/cache_aside.h"
 
 #include <memory>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/cache/fake_cache.h"
 #include "common/cache/redis_cache.h"
@@ -28,6 +31,12 @@ using ::salesteam::testing::RedisServer;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::type::v1::Money;
 using ::testing::Optional;
+
+// Any instant: FakeCache expiry follows the test's clock, not the wall's.
+constexpr absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
+
+// What a key holds after Invalidate.
+std::optional<std::string> Tombstone() { return std::string(kCacheAsideTombstone); }
 
 // A loader standing in for the database: counts its calls.
 struct Database {
@@ -167,13 +176,22 @@ TEST(CacheAsideTest, LoaderErrorIsReturnedAndNothingIsCached) {
   EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(std::optional<std::string>()));
 }
 
-TEST(CacheAsideTest, KeyOfAnotherTypeIsRepairedByTheLoadedValue) {
-  FakeCache cache;
-  CacheAside aside(&cache);
+// A key of another type is replaced by a tombstone, not by the loaded value
+// (a plain SET could overwrite a writer's tombstone); the first read after
+// the tombstone expires stores the value.
+TEST(CacheAsideTest, KeyOfAnotherTypeIsRepairedOnceItsTombstoneExpires) {
+  absl::Time now = kStart;
+  FakeCache cache([&now] { return now; });
+  CacheAside aside(&cache, {.tombstone_ttl = absl::Seconds(10)});
   ASSERT_THAT(cache.ZAdd("k", {{"m", 1}}, {}), IsOk());
   Database db;
   EXPECT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(Tombstone()));
+  now += absl::Seconds(11);
+  EXPECT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
   EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(Optional(std::string("from-db"))));
+  EXPECT_EQ(db.loads, 2);
+  EXPECT_EQ(aside.stats().misses, 2);
 }
 
 Money Usd(int64_t minor) {
@@ -200,9 +218,10 @@ TEST(CacheAsideTest, MessagesRoundTripInWireForm) {
   EXPECT_THAT(cache.Get("m", {}), IsOkAndHolds(Optional(Usd(2500).SerializeAsString())));
 }
 
-TEST(CacheAsideTest, UndecodableCachedMessageIsReloadedAndOverwritten) {
-  FakeCache cache;
-  CacheAside aside(&cache);
+TEST(CacheAsideTest, UndecodableCachedMessageIsReloadedAndStoredOnceItsTombstoneExpires) {
+  absl::Time now = kStart;
+  FakeCache cache([&now] { return now; });
+  CacheAside aside(&cache, {.tombstone_ttl = absl::Seconds(10)});
   ASSERT_THAT(cache.Set("m", std::string("\xff\xff\xff", 3), {}, {}), IsOk());
   int loads = 0;
   auto load = [&]() -> absl::StatusOr<Money> {
@@ -212,7 +231,207 @@ TEST(CacheAsideTest, UndecodableCachedMessageIsReloadedAndOverwritten) {
   ASSERT_OK_AND_ASSIGN(Money money, aside.GetOrLoadMessage<Money>("m", load));
   EXPECT_EQ(money.minor_units(), 7);
   EXPECT_EQ(loads, 1);
+  EXPECT_THAT(cache.Get("m", {}), IsOkAndHolds(Tombstone()));
+  now += absl::Seconds(11);
+  ASSERT_OK_AND_ASSIGN(money, aside.GetOrLoadMessage<Money>("m", load));
+  EXPECT_EQ(money.minor_units(), 7);
   EXPECT_THAT(cache.Get("m", {}), IsOkAndHolds(Optional(Usd(7).SerializeAsString())));
+  ASSERT_OK_AND_ASSIGN(money, aside.GetOrLoadMessage<Money>("m", load));
+  EXPECT_EQ(loads, 2);
+}
+
+// ---- Invalidation tombstones ----
+
+// The race: a reader misses and loads the old row; before it stores, a
+// writer commits and invalidates. The reader still answers what it loaded
+// (it was true when read), but must not leave it in the cache.
+TEST(CacheAsideTest, WriterInvalidatingDuringALoadKeepsTheOldValueOutOfTheCache) {
+  absl::Time now = kStart;
+  FakeCache cache([&now] { return now; });
+  CacheAside aside(&cache, {.ttl = absl::Minutes(5), .tombstone_ttl = absl::Seconds(10)});
+  Database db;
+  db.value = "active";
+  auto load_racing_a_writer = [&]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> old = db.Load();
+    db.value = "deactivated";                            // the writer commits...
+    EXPECT_THAT(aside.Invalidate("member:m1"), IsOk());  // ...and invalidates
+    now += absl::Seconds(3);                             // the reader is slow to store
+    return old;
+  };
+  EXPECT_THAT(aside.GetOrLoad("member:m1", load_racing_a_writer), IsOkAndHolds("active"));
+  EXPECT_THAT(cache.Get("member:m1", {}), IsOkAndHolds(Tombstone()));
+  EXPECT_THAT(aside.GetOrLoad("member:m1", [&] { return db.Load(); }), IsOkAndHolds("deactivated"));
+  EXPECT_EQ(db.loads, 2);
+}
+
+TEST(CacheAsideTest, WriterInvalidatingDuringAMessageLoadKeepsTheOldMessageOutOfTheCache) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  int64_t in_db = 100;
+  int loads = 0;
+  auto load = [&]() -> absl::StatusOr<Money> {
+    ++loads;
+    return Usd(in_db);
+  };
+  auto load_racing_a_writer = [&]() -> absl::StatusOr<Money> {
+    absl::StatusOr<Money> old = load();
+    in_db = 200;
+    EXPECT_THAT(aside.Invalidate("m"), IsOk());
+    return old;
+  };
+  ASSERT_OK_AND_ASSIGN(Money money, aside.GetOrLoadMessage<Money>("m", load_racing_a_writer));
+  EXPECT_EQ(money.minor_units(), 100);
+  EXPECT_THAT(cache.Get("m", {}), IsOkAndHolds(Tombstone()));
+  ASSERT_OK_AND_ASSIGN(money, aside.GetOrLoadMessage<Money>("m", load));
+  EXPECT_EQ(money.minor_units(), 200);
+  EXPECT_EQ(loads, 2);
+}
+
+TEST(CacheAsideTest, TombstoneIsAMissWhoseLoadedValueIsReturnedButNotStored) {
+  FakeCache cache;
+  CacheAside aside(&cache, {.tombstone_ttl = absl::Seconds(10)});
+  Database db;
+  ASSERT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
+  db.value = "new";
+  ASSERT_THAT(aside.Invalidate("k"), IsOk());
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(Tombstone()));
+  auto ttl = cache.Ttl("k", {});
+  ASSERT_THAT(ttl, IsOk());
+  ASSERT_TRUE(ttl->has_value());
+  EXPECT_LE(**ttl, absl::Seconds(10));
+
+  EXPECT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("new"));
+  EXPECT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("new"));
+  EXPECT_EQ(db.loads, 3);  // every read while the tombstone lasts goes to the loader
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(Tombstone()));
+  EXPECT_EQ(aside.stats().hits, 0);
+  EXPECT_EQ(aside.stats().misses, 3);
+}
+
+// A message type that accepts any bytes, so only CacheAside itself can keep
+// a tombstone from being decoded and returned as a value.
+struct AnyBytes {
+  std::string bytes;
+  void Clear() { bytes.clear(); }
+  bool ParseFromString(const std::string& in) {
+    bytes = in;
+    return true;
+  }
+  bool SerializeToString(std::string* out) const {
+    *out = bytes;
+    return true;
+  }
+};
+
+TEST(CacheAsideTest, TombstoneIsNeverDecodedAsAMessage) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  ASSERT_THAT(aside.Invalidate("m"), IsOk());
+  int loads = 0;
+  auto load = [&]() -> absl::StatusOr<AnyBytes> {
+    ++loads;
+    return AnyBytes{"loaded"};
+  };
+  ASSERT_OK_AND_ASSIGN(AnyBytes got, aside.GetOrLoadMessage<AnyBytes>("m", load));
+  EXPECT_EQ(got.bytes, "loaded");
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(aside.stats().misses, 1);
+}
+
+TEST(CacheAsideTest, AfterTheTombstoneExpiresTheNextReadStoresAgain) {
+  absl::Time now = kStart;
+  FakeCache cache([&now] { return now; });
+  CacheAside aside(&cache, {.ttl = absl::Minutes(5), .tombstone_ttl = absl::Seconds(10)});
+  Database db;
+  ASSERT_THAT(aside.Invalidate("k"), IsOk());
+  ASSERT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
+  now += absl::Seconds(9);
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(Tombstone()));
+  now += absl::Seconds(2);
+  EXPECT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(Optional(std::string("from-db"))));
+  auto ttl = cache.Ttl("k", {});
+  ASSERT_THAT(ttl, IsOk());
+  ASSERT_TRUE(ttl->has_value());
+  EXPECT_EQ(**ttl, absl::Minutes(5));  // the value's TTL, not the tombstone's
+  EXPECT_THAT(aside.GetOrLoad("k", [&] { return db.Load(); }), IsOkAndHolds("from-db"));
+  EXPECT_EQ(db.loads, 2);
+  EXPECT_EQ(aside.stats().hits, 1);
+}
+
+TEST(CacheAsideTest, InvalidatingManyKeysIsOnePipelinedRoundTrip) {
+  FakeCache cache;
+  CacheAside aside(&cache, {.tombstone_ttl = absl::Seconds(10)});
+  ASSERT_THAT(cache.Set("k1", "v1", {}, {}), IsOk());
+  ASSERT_THAT(cache.Set("k2", "v2", {.ttl = absl::Minutes(5)}, {}), IsOk());
+  const int64_t calls = cache.calls();
+  const int64_t commands = cache.commands_executed();
+  ASSERT_THAT(aside.Invalidate({"k1", "k2", "k3"}), IsOk());
+  EXPECT_EQ(cache.calls(), calls + 1);
+  EXPECT_EQ(cache.commands_executed(), commands + 3);
+  for (const char* key : {"k1", "k2", "k3"}) {
+    SCOPED_TRACE(key);
+    EXPECT_THAT(cache.Get(key, {}), IsOkAndHolds(Tombstone()));
+    auto ttl = cache.Ttl(key, {});
+    ASSERT_THAT(ttl, IsOk());
+    ASSERT_TRUE(ttl->has_value());
+    EXPECT_LE(**ttl, absl::Seconds(10));
+  }
+  const int64_t calls_before_empty = cache.calls();
+  EXPECT_THAT(aside.Invalidate(std::vector<std::string>{}), IsOk());
+  EXPECT_EQ(cache.calls(), calls_before_empty);  // nothing to invalidate: no call
+}
+
+TEST(CacheAsideTest, ManyLoadsTombstonedKeysWithoutStoringThem) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  ASSERT_THAT(cache.Set("k1", "cached-k1", {}, {}), IsOk());
+  ASSERT_THAT(aside.Invalidate("k2"), IsOk());
+  BatchDatabase db;
+  auto found = aside.GetOrLoadMany({"k1", "k2", "k3"}, absl::Minutes(1),
+                                   [&](absl::Span<const std::string> m) { return db.Load(m); });
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(db.asked, ::testing::ElementsAre("k2", "k3"));
+  EXPECT_THAT(*found, ::testing::UnorderedElementsAre(::testing::Pair("k1", "cached-k1"),
+                                                      ::testing::Pair("k2", "db-k2"),
+                                                      ::testing::Pair("k3", "db-k3")));
+  EXPECT_THAT(cache.Get("k2", {}), IsOkAndHolds(Tombstone()));
+  EXPECT_THAT(cache.Get("k3", {}), IsOkAndHolds(Optional(std::string("db-k3"))));
+  EXPECT_EQ(aside.stats().hits, 1);
+  EXPECT_EQ(aside.stats().misses, 2);
+}
+
+TEST(CacheAsideTest, WriterInvalidatingDuringAManyLoadKeepsItsOldValuesOutOfTheCache) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  BatchDatabase db;
+  auto load_racing_a_writer = [&](absl::Span<const std::string> missing) {
+    auto old = db.Load(missing);
+    EXPECT_THAT(aside.Invalidate("k2"), IsOk());  // a writer changed k2 meanwhile
+    return old;
+  };
+  auto found = aside.GetOrLoadMany({"k1", "k2"}, absl::Minutes(1), load_racing_a_writer);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->at("k2"), "db-k2");
+  EXPECT_THAT(cache.Get("k1", {}), IsOkAndHolds(Optional(std::string("db-k1"))));
+  EXPECT_THAT(cache.Get("k2", {}), IsOkAndHolds(Tombstone()));
+}
+
+// The prefix is reserved: a loaded value starting with it would read back as
+// a tombstone, so it is answered but never stored.
+TEST(CacheAsideTest, LoadedValueThatLooksLikeATombstoneIsReturnedButNotStored) {
+  FakeCache cache;
+  CacheAside aside(&cache);
+  const std::string odd = absl::StrCat(kCacheAsideTombstone, "-not-really");
+  EXPECT_THAT(aside.GetOrLoad("k", [&] { return absl::StatusOr<std::string>(odd); }),
+              IsOkAndHolds(odd));
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(std::optional<std::string>()));
+  auto found = aside.GetOrLoadMany({"k"}, absl::Minutes(1), [&](absl::Span<const std::string>) {
+    return absl::StatusOr<CacheAside::ValuesByKey>(CacheAside::ValuesByKey{{"k", odd}});
+  });
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->at("k"), odd);
+  EXPECT_THAT(cache.Get("k", {}), IsOkAndHolds(std::optional<std::string>()));
 }
 
 // An exhausted pool is UNAVAILABLE like an outage: the loader answers and no
@@ -285,6 +504,59 @@ TEST(CacheAsideTest, RealRedisOutageServesFromLoaderAndRepopulatesAfterRestart) 
   EXPECT_THAT(redis->Get("member:m1", {}), IsOkAndHolds(Optional(std::string("from-db-after"))));
   const int loads = db.loads;
   EXPECT_THAT(aside.GetOrLoad("member:m1", load), IsOkAndHolds("from-db-after"));
+  EXPECT_EQ(db.loads, loads);
+}
+
+// The race and the tombstone's lifetime on a real Redis (SET NX PX, PTTL,
+// expiry by Redis's own clock).
+TEST(CacheAsideTest, RealRedisTombstoneKeepsARacingReaderOutUntilItExpires) {
+  ASSERT_OK_AND_ASSIGN(auto server, RedisServer::Start());
+  ASSERT_OK_AND_ASSIGN(auto redis, RedisCache::Create({.address = server->address()}));
+  const absl::Duration tombstone_ttl = absl::Milliseconds(300);
+  CacheAside aside(redis.get(), {.ttl = absl::Minutes(5), .tombstone_ttl = tombstone_ttl});
+  Database db;
+  db.value = "active";
+  auto load = [&] { return db.Load(); };
+  auto load_racing_a_writer = [&]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> old = db.Load();
+    db.value = "deactivated";
+    EXPECT_THAT(aside.Invalidate("member:m1"), IsOk());
+    return old;
+  };
+  EXPECT_THAT(aside.GetOrLoad("member:m1", load_racing_a_writer), IsOkAndHolds("active"));
+  EXPECT_THAT(redis->Get("member:m1", {}), IsOkAndHolds(Tombstone()));
+  auto ttl = redis->Ttl("member:m1", {});
+  ASSERT_THAT(ttl, IsOk());
+  ASSERT_TRUE(ttl->has_value());
+  EXPECT_LE(**ttl, tombstone_ttl);
+  EXPECT_THAT(aside.GetOrLoad("member:m1", load), IsOkAndHolds("deactivated"));
+  EXPECT_THAT(redis->Get("member:m1", {}), IsOkAndHolds(Tombstone()));
+
+  // The batch path: k2's writer invalidates while the batch loads.
+  BatchDatabase batch_db;
+  auto found = aside.GetOrLoadMany({"k1", "k2"}, absl::Minutes(1),
+                                   [&](absl::Span<const std::string> missing) {
+                                     auto old = batch_db.Load(missing);
+                                     EXPECT_THAT(aside.Invalidate("k2"), IsOk());
+                                     return old;
+                                   });
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->size(), 2u);
+  EXPECT_THAT(redis->Get("k1", {}), IsOkAndHolds(Optional(std::string("db-k1"))));
+  EXPECT_THAT(redis->Get("k2", {}), IsOkAndHolds(Tombstone()));
+
+  // Once Redis expired the tombstone, the next read stores again.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  absl::StatusOr<std::optional<std::string>> held = redis->Get("member:m1", {});
+  while (held.ok() && held->has_value() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+    held = redis->Get("member:m1", {});
+  }
+  ASSERT_THAT(held, IsOkAndHolds(std::optional<std::string>()));
+  EXPECT_THAT(aside.GetOrLoad("member:m1", load), IsOkAndHolds("deactivated"));
+  EXPECT_THAT(redis->Get("member:m1", {}), IsOkAndHolds(Optional(std::string("deactivated"))));
+  const int loads = db.loads;
+  EXPECT_THAT(aside.GetOrLoad("member:m1", load), IsOkAndHolds("deactivated"));
   EXPECT_EQ(db.loads, loads);
 }
 

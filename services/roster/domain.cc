@@ -600,6 +600,44 @@ absl::Status ValidateHireDateChange(const rosterpb::Member& member, periods::Dat
   return absl::OkStatus();
 }
 
+absl::Status ValidateTeamManager(absl::string_view manager_id,
+                                 const std::optional<rosterpb::Member>& manager,
+                                 periods::Date today, absl::string_view field) {
+  if (manager_id.empty()) return absl::OkStatus();
+  if (!manager.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", QuoteInput(manager_id), " is not a member"));
+  }
+  rosterpb::Member resolved = *manager;
+  ResolveAsOf(resolved, today);
+  if (!resolved.active() || resolved.role() != rosterpb::MEMBER_ROLE_MANAGER) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": member ", QuoteInput(manager_id),
+                     " must be an active member with role MEMBER_ROLE_MANAGER (is ",
+                     resolved.active() ? "active" : "inactive", ", ",
+                     rosterpb::MemberRole_Name(resolved.role()), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckManagesNoTeam(absl::string_view member_id,
+                                const std::vector<rosterpb::Team>& managed,
+                                absl::string_view change) {
+  if (managed.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "member ", QuoteInput(member_id), " manages team ", QuoteInput(managed.front().id()),
+      " and cannot ", change, " until the team names another manager_id"));
+}
+
+absl::Status CheckModelFitsMemberRole(rosterpb::SalesModel model, absl::string_view member_id,
+                                      rosterpb::MemberRole role) {
+  if (CheckRoleFitsModel(model, role, "role").ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("team.sales_model: member ", QuoteInput(member_id), " holds or will hold role ",
+                   rosterpb::MemberRole_Name(role), ", which ", rosterpb::SalesModel_Name(model),
+                   " does not allow; move the team's members to fitting roles first"));
+}
+
 void RedactManagementData(rosterpb::Member& member) {
   member.clear_value_tier();
   member.clear_motivators();

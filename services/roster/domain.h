@@ -11,6 +11,7 @@
 #ifndef SALESTEAM_SERVICES_ROSTER_DOMAIN_H_
 #define SALESTEAM_SERVICES_ROSTER_DOMAIN_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,25 @@ absl::Status ValidateTrainingSession(const rosterpb::TrainingSession& session, p
 // role and the model otherwise.
 absl::Status CheckRoleFitsModel(rosterpb::SalesModel model, rosterpb::MemberRole role,
                                 absl::string_view field);
+
+// A team's manager_id: empty, or the id of a member (`manager`: absent when
+// no member has it) who is active with role MANAGER on `today`.
+// INVALID_ARGUMENT naming `field` otherwise.
+absl::Status ValidateTeamManager(absl::string_view manager_id,
+                                 const std::optional<rosterpb::Member>& manager,
+                                 periods::Date today, absl::string_view field);
+
+// A team's manager_id always names an active manager, so a member that
+// `managed` teams name cannot `change` ("be deactivated", "leave the manager
+// role") until they name someone else: FAILED_PRECONDITION naming a team.
+absl::Status CheckManagesNoTeam(absl::string_view member_id,
+                                const std::vector<rosterpb::Team>& managed,
+                                absl::string_view change);
+
+// A new sales model must fit a role the team's members hold or will hold:
+// FAILED_PRECONDITION naming team.sales_model and the member otherwise.
+absl::Status CheckModelFitsMemberRole(rosterpb::SalesModel model, absl::string_view member_id,
+                                      rosterpb::MemberRole role);
 
 // The standard ownership: ISLAND, FULL_CYCLE owns every stage; ASSEMBLY_LINE,
 // LEAD_GENERATION -> lead generation, SALES_DEVELOPMENT -> qualification,

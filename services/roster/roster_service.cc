@@ -194,11 +194,27 @@ class RosterCore {
       }
     }
     RETURN_IF_ERROR(ValidateTeam(team, "team"));
-    if (std::find(paths.begin(), paths.end(), "manager_id") != paths.end()) {
-      RETURN_IF_ERROR(CheckManager(team.manager_id(), "team.manager_id"));
-    }
-    if (team.sales_model() != old_model) RETURN_IF_ERROR(CheckMembersFitModel(team));
-    ASSIGN_OR_RETURN(*response.mutable_team(), store_.UpdateTeam(team, patch.version(), Now()));
+    if (!team.manager_id().empty())
+      RETURN_IF_ERROR(ValidateId(team.manager_id(), "team.manager_id"));
+    const bool manager_changed = std::find(paths.begin(), paths.end(), "manager_id") != paths.end();
+    const bool model_changed = team.sales_model() != old_model;
+    const periods::Date today = Today();
+    // Checked inside the update's transaction (see TeamCheck in roster_store.h).
+    auto check = [&](const std::vector<TeamAssignment>& assignments,
+                     const std::optional<rosterpb::Member>& manager) -> absl::Status {
+      if (manager_changed) {
+        RETURN_IF_ERROR(ValidateTeamManager(team.manager_id(), manager, today, "team.manager_id"));
+      }
+      if (model_changed) {
+        for (const TeamAssignment& assignment : assignments) {
+          RETURN_IF_ERROR(
+              CheckModelFitsMemberRole(team.sales_model(), assignment.member_id, assignment.role));
+        }
+      }
+      return absl::OkStatus();
+    };
+    ASSIGN_OR_RETURN(*response.mutable_team(),
+                     store_.UpdateTeam(team, patch.version(), Now(), today, check));
     return absl::OkStatus();
   }
 
@@ -248,7 +264,6 @@ class RosterCore {
     member.clear_update_time();
     RETURN_IF_ERROR(ValidateMemberProfile(member, today, "member"));
     ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
-    RETURN_IF_ERROR(CheckRoleFitsModel(team.sales_model(), request.role(), "role"));
     member.set_id(NewId("mb_"));
     member.set_version(1);
     const absl::Time now = Now();
@@ -258,7 +273,10 @@ class RosterCore {
     first->set_team_id(team.id());
     first->set_role(request.role());
     *first->mutable_effective_from() = member.hire_date();
-    RETURN_IF_ERROR(store_.InsertMember(member));
+    const rosterpb::MemberRole role = request.role();
+    RETURN_IF_ERROR(store_.InsertMember(member, [role](const rosterpb::Team& team) {
+      return CheckRoleFitsModel(team.sales_model(), role, "role");
+    }));
     // A cached miss cannot exist for a new id, but a previous life of the key might.
     members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
     ResolveAsOf(member, today);
@@ -417,12 +435,19 @@ class RosterCore {
     }
     RETURN_IF_ERROR(ValidateMoveDate(member, effective, today, "effective_date"));
     ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
-    RETURN_IF_ERROR(CheckRoleFitsModel(team.sales_model(), request.role(), "role"));
-    if (request.role() != rosterpb::MEMBER_ROLE_MANAGER) {
-      RETURN_IF_ERROR(CheckManagesNoTeam(member.id(), "leave the manager role"));
+    const rosterpb::MemberRole role = request.role();
+    TeamsCheck check_managed = nullptr;
+    if (role != rosterpb::MEMBER_ROLE_MANAGER) {
+      check_managed = [&member](const std::vector<rosterpb::Team>& managed) {
+        return CheckManagesNoTeam(member.id(), managed, "leave the manager role");
+      };
     }
     absl::StatusOr<rosterpb::Member> stored = store_.MoveMember(
-        member.id(), request.version(), team.id(), request.role(), effective, Now());
+        member.id(), request.version(), team.id(), role, effective, Now(),
+        [role](const rosterpb::Team& to) {
+          return CheckRoleFitsModel(to.sales_model(), role, "role");
+        },
+        check_managed);
     members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
     if (!stored.ok()) return stored.status();
     ResolveAsOf(*stored, today);
@@ -453,9 +478,11 @@ class RosterCore {
                                                         " is already scheduled to be deactivated"));
     }
     RETURN_IF_ERROR(ValidateDeactivationDate(member, effective, today, "effective_date"));
-    RETURN_IF_ERROR(CheckManagesNoTeam(member.id(), "be deactivated"));
     absl::StatusOr<rosterpb::Member> stored =
-        store_.DeactivateMember(member.id(), request.version(), effective, Now());
+        store_.DeactivateMember(member.id(), request.version(), effective, Now(),
+                                [&member](const std::vector<rosterpb::Team>& managed) {
+                                  return CheckManagesNoTeam(member.id(), managed, "be deactivated");
+                                });
     members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
     if (!stored.ok()) return stored.status();
     ResolveAsOf(*stored, today);
@@ -706,50 +733,18 @@ class RosterCore {
     return team;
   }
 
-  // A team's manager is an active member whose current role is MANAGER.
+  // The manager a team names, for a check outside a store transaction.
   absl::Status CheckManager(const std::string& manager_id, absl::string_view field) {
     if (manager_id.empty()) return absl::OkStatus();
     RETURN_IF_ERROR(ValidateId(manager_id, field));
-    absl::StatusOr<rosterpb::Member> manager = store_.GetMember(manager_id);
-    if (absl::IsNotFound(manager.status())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", QuoteInput(manager_id), " is not a member"));
+    std::optional<rosterpb::Member> manager;
+    absl::StatusOr<rosterpb::Member> read = store_.GetMember(manager_id);
+    if (read.ok()) {
+      manager = *std::move(read);
+    } else if (!absl::IsNotFound(read.status())) {
+      return read.status();
     }
-    RETURN_IF_ERROR(manager.status());
-    ResolveAsOf(*manager, Today());
-    if (!manager->active() || manager->role() != rosterpb::MEMBER_ROLE_MANAGER) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": member ", QuoteInput(manager_id),
-                       " must be an active member with role MEMBER_ROLE_MANAGER (is ",
-                       manager->active() ? "active" : "inactive", ", ",
-                       rosterpb::MemberRole_Name(manager->role()), ")"));
-    }
-    return absl::OkStatus();
-  }
-
-  // A team's manager_id always names an active manager: whoever holds it
-  // must be replaced there first.
-  absl::Status CheckManagesNoTeam(const std::string& member_id, absl::string_view change) {
-    ASSIGN_OR_RETURN(std::vector<rosterpb::Team> managed, store_.TeamsManagedBy(member_id));
-    if (managed.empty()) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "member ", QuoteInput(member_id), " manages team ", QuoteInput(managed.front().id()),
-        " and cannot ", change, " until the team has another manager_id"));
-  }
-
-  // Changing a team's model must not leave members in roles it refuses.
-  absl::Status CheckMembersFitModel(const rosterpb::Team& team) {
-    ASSIGN_OR_RETURN(std::vector<rosterpb::Member> members, ActiveMembers(team.id(), Today()));
-    for (const rosterpb::Member& member : members) {
-      if (!CheckRoleFitsModel(team.sales_model(), member.role(), "role").ok()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("team.sales_model: member ", QuoteInput(member.id()), " holds role ",
-                         rosterpb::MemberRole_Name(member.role()), ", which ",
-                         rosterpb::SalesModel_Name(team.sales_model()),
-                         " does not allow; move the team's members to fitting roles first"));
-      }
-    }
-    return absl::OkStatus();
+    return ValidateTeamManager(manager_id, manager, Today(), field);
   }
 
   // Every member of the team active on `as_of`, resolved for that day.

@@ -311,16 +311,30 @@ absl::Status ExplainMemberConflict(store::Database& db, absl::Status status,
       absl::StrCat("member ", QuoteInput(member_id), " already exists"));
 }
 
-absl::Status CheckTeamExists(Executor& ex, absl::string_view team_id) {
-  ASSIGN_OR_RETURN(ResultSet rows, ex.Query("SELECT 1 FROM teams WHERE id = $1", {team_id}));
+// ---- Member reads and checks shared by the writes ----
+
+// The writes whose checks read other rows (see TeamCheck in the header).
+const store::TransactOptions kCheckedWrite{.isolation = store::Isolation::kSerializable};
+
+absl::StatusOr<rosterpb::Team> ReadTeam(Executor& ex, absl::string_view team_id) {
+  ASSIGN_OR_RETURN(
+      ResultSet rows,
+      ex.Query(absl::StrCat("SELECT ", kTeamColumns, " FROM teams WHERE id = $1"), {team_id}));
   if (rows.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("team ", QuoteInput(team_id), " does not exist"));
   }
-  return absl::OkStatus();
+  return TeamFromRow(rows.front());
 }
 
-// ---- Member reads and checks shared by the writes ----
+absl::StatusOr<std::vector<rosterpb::Team>> ReadTeamsManagedBy(Executor& ex,
+                                                               absl::string_view member_id) {
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   ex.Query(absl::StrCat("SELECT ", kTeamColumns,
+                                         " FROM teams WHERE manager_id = $1 ORDER BY id"),
+                            {member_id}));
+  return TeamsFromRows(rows);
+}
 
 absl::StatusOr<rosterpb::Member> ReadMember(Executor& ex, absl::string_view member_id) {
   const std::string sql = absl::StrCat(kMemberWithHistory, "WHERE m.id = $1", kMemberOrder);
@@ -426,21 +440,56 @@ absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::GetTeams(
 }
 
 absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& team,
-                                                       int64_t expected_version, absl::Time now) {
+                                                       int64_t expected_version, absl::Time now,
+                                                       periods::Date from,
+                                                       const TeamUpdateCheck& check) {
   const std::string settings = TeamSettings(team);
   const Param manager_id = team.manager_id().empty() ? Param() : Param(team.manager_id());
-  ASSIGN_OR_RETURN(
-      ResultSet rows,
-      db_->Query(absl::StrCat("UPDATE teams SET name = $3, time_zone = $4, currency_code = $5, "
-                              "sales_model = $6, manager_id = $7, settings = $8, "
-                              "version = version + 1, update_time_us = $9 "
-                              "WHERE id = $1 AND version = $2 RETURNING ",
-                              kTeamColumns),
-                 {team.id(), expected_version, team.name(), team.time_zone(), team.currency_code(),
-                  static_cast<int64_t>(team.sales_model()), manager_id, Param::Bytes(settings),
-                  absl::ToUnixMicros(now)}));
-  if (rows.empty()) return VersionConflict(*db_, "teams", "team", team.id(), expected_version);
-  return TeamFromRow(rows.front());
+  const std::string from_text = periods::FormatIsoDate(from);
+  rosterpb::Team updated;
+  RETURN_IF_ERROR(db_->Transact(
+      [&](Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            ResultSet rows,
+            tx.Query(absl::StrCat("UPDATE teams SET name = $3, time_zone = $4, currency_code = $5, "
+                                  "sales_model = $6, manager_id = $7, settings = $8, "
+                                  "version = version + 1, update_time_us = $9 "
+                                  "WHERE id = $1 AND version = $2 RETURNING ",
+                                  kTeamColumns),
+                     {team.id(), expected_version, team.name(), team.time_zone(),
+                      team.currency_code(), static_cast<int64_t>(team.sales_model()), manager_id,
+                      Param::Bytes(settings), absl::ToUnixMicros(now)}));
+        if (rows.empty()) return VersionConflict(tx, "teams", "team", team.id(), expected_version);
+        ASSIGN_OR_RETURN(updated, TeamFromRow(rows.front()));
+        if (!check) return absl::OkStatus();
+        ASSIGN_OR_RETURN(
+            ResultSet assigned,
+            tx.Query(
+                "SELECT a.member_id, a.role FROM member_assignments a "
+                "JOIN members m ON m.id = a.member_id "
+                "WHERE a.team_id = $1 AND (a.effective_until IS NULL OR a.effective_until > $2) "
+                "AND (m.deactivation_date IS NULL OR m.deactivation_date > $2) "
+                "ORDER BY a.member_id, a.effective_from",
+                {team.id(), from_text}));
+        std::vector<TeamAssignment> assignments;
+        for (const Row& row : assigned) {
+          ASSIGN_OR_RETURN(std::string member, row.Text(0));
+          ASSIGN_OR_RETURN(int64_t role, row.Int64(1));
+          assignments.push_back({std::move(member), static_cast<rosterpb::MemberRole>(role)});
+        }
+        std::optional<rosterpb::Member> manager;
+        if (!team.manager_id().empty()) {
+          absl::StatusOr<rosterpb::Member> read = ReadMember(tx, team.manager_id());
+          if (read.ok()) {
+            manager = *std::move(read);
+          } else if (!absl::IsNotFound(read.status())) {
+            return read.status();
+          }
+        }
+        return check(assignments, manager);
+      },
+      kCheckedWrite));
+  return updated;
 }
 
 absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::ListTeams(
@@ -480,16 +529,13 @@ absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::ListTeams(
 
 absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::TeamsManagedBy(
     absl::string_view member_id) {
-  ASSIGN_OR_RETURN(ResultSet rows,
-                   db_->Query(absl::StrCat("SELECT ", kTeamColumns,
-                                           " FROM teams WHERE manager_id = $1 ORDER BY id"),
-                              {member_id}));
-  return TeamsFromRows(rows);
+  return ReadTeamsManagedBy(*db_, member_id);
 }
 
 // ---- Members ----
 
-absl::Status RosterStore::InsertMember(const rosterpb::Member& member) {
+absl::Status RosterStore::InsertMember(const rosterpb::Member& member,
+                                       const TeamCheck& check_team) {
   if (member.assignments_size() != 1) {
     return absl::InternalError(
         absl::StrCat("roster store: a new member needs exactly one assignment (got ",
@@ -503,25 +549,29 @@ absl::Status RosterStore::InsertMember(const rosterpb::Member& member) {
   const std::string profile = MemberProfile(member);
   ASSIGN_OR_RETURN(const int64_t create_us, ToMicros(member.create_time(), "member.create_time"));
   ASSIGN_OR_RETURN(const int64_t update_us, ToMicros(member.update_time(), "member.update_time"));
-  absl::Status status = db_->Transact([&](Transaction& tx) -> absl::Status {
-    RETURN_IF_ERROR(CheckEmailFree(tx, member.email(), member.id()));
-    RETURN_IF_ERROR(CheckTeamExists(tx, assignment.team_id()));
-    RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO members (id, email_key, name, email, profile, hire_date, "
-                   "deactivation_date, version, create_time_us, update_time_us) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9)",
-                   {member.id(), email_key, member.name(), member.email(), Param::Bytes(profile),
-                    hire_text, member.version(), create_us, update_us})
-            .status());
-    // The first assignment starts on the hire date, whatever the caller put
-    // in effective_from: UpdateMemberProfile keeps the two together.
-    return tx
-        .Execute(
-            "INSERT INTO member_assignments (member_id, effective_from, effective_until, "
-            "team_id, role) VALUES ($1, $2, NULL, $3, $4)",
-            {member.id(), hire_text, assignment.team_id(), static_cast<int64_t>(assignment.role())})
-        .status();
-  });
+  absl::Status status = db_->Transact(
+      [&](Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(CheckEmailFree(tx, member.email(), member.id()));
+        ASSIGN_OR_RETURN(rosterpb::Team team, ReadTeam(tx, assignment.team_id()));
+        if (check_team) RETURN_IF_ERROR(check_team(team));
+        RETURN_IF_ERROR(
+            tx.Execute("INSERT INTO members (id, email_key, name, email, profile, hire_date, "
+                       "deactivation_date, version, create_time_us, update_time_us) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9)",
+                       {member.id(), email_key, member.name(), member.email(),
+                        Param::Bytes(profile), hire_text, member.version(), create_us, update_us})
+                .status());
+        // The first assignment starts on the hire date, whatever the caller put
+        // in effective_from: UpdateMemberProfile keeps the two together.
+        return tx
+            .Execute(
+                "INSERT INTO member_assignments (member_id, effective_from, effective_until, "
+                "team_id, role) VALUES ($1, $2, NULL, $3, $4)",
+                {member.id(), hire_text, assignment.team_id(),
+                 static_cast<int64_t>(assignment.role())})
+            .status();
+      },
+      kCheckedWrite);
   return ExplainMemberConflict(*db_, std::move(status), member.email(), member.id());
 }
 
@@ -620,90 +670,108 @@ absl::StatusOr<rosterpb::Member> RosterStore::UpdateMemberProfile(const rosterpb
 
 absl::StatusOr<rosterpb::Member> RosterStore::MoveMember(
     absl::string_view member_id, int64_t expected_version, absl::string_view team_id,
-    rosterpb::MemberRole role, periods::Date effective_date, absl::Time now) {
+    rosterpb::MemberRole role, periods::Date effective_date, absl::Time now,
+    const TeamCheck& check_team, const TeamsCheck& check_managed) {
   const std::string effective_text = periods::FormatIsoDate(effective_date);
   const int64_t role_value = static_cast<int64_t>(role);
   const int64_t now_us = absl::ToUnixMicros(now);
   rosterpb::Member moved;
-  RETURN_IF_ERROR(db_->Transact([&](Transaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
-    ASSIGN_OR_RETURN(std::vector<periods::Date> latest,
-                     AssignmentStarts(tx, member_id, /*newest_first=*/true, 1));
-    if (latest.empty()) {
-      return absl::InternalError(
-          absl::StrCat("roster store: member ", QuoteInput(member_id), " has no assignment"));
-    }
-    const periods::Date latest_start = latest.front();
-    if (effective_date < latest_start) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("member ", QuoteInput(member_id), ": effective_date ", effective_text,
-                       " is before the start of the latest assignment (",
-                       periods::FormatIsoDate(latest_start), ")"));
-    }
-    if (state.deactivation_date.has_value() && *state.deactivation_date <= effective_date) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("member ", QuoteInput(member_id), " is deactivated from ",
-                       periods::FormatIsoDate(*state.deactivation_date),
-                       ", on or before effective_date ", effective_text));
-    }
-    RETURN_IF_ERROR(CheckTeamExists(tx, team_id));
-    ASSIGN_OR_RETURN(int64_t changed,
-                     tx.Execute("UPDATE members SET version = version + 1, update_time_us = $3 "
-                                "WHERE id = $1 AND version = $2",
-                                {member_id, expected_version, now_us}));
-    if (changed == 0) return VersionConflict(tx, "members", "member", member_id, expected_version);
-    const std::string latest_text = periods::FormatIsoDate(latest_start);
-    if (latest_start == effective_date) {
-      // A correction made the same day: nothing held under the replaced
-      // assignment for even one day.
-      RETURN_IF_ERROR(tx.Execute("UPDATE member_assignments SET team_id = $3, role = $4 "
-                                 "WHERE member_id = $1 AND effective_from = $2",
-                                 {member_id, latest_text, team_id, role_value})
-                          .status());
-    } else {
-      RETURN_IF_ERROR(tx.Execute("UPDATE member_assignments SET effective_until = $3 "
-                                 "WHERE member_id = $1 AND effective_from = $2",
-                                 {member_id, latest_text, effective_text})
-                          .status());
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO member_assignments (member_id, effective_from, "
-                                 "effective_until, team_id, role) VALUES ($1, $2, NULL, $3, $4)",
-                                 {member_id, effective_text, team_id, role_value})
-                          .status());
-    }
-    ASSIGN_OR_RETURN(moved, ReadMember(tx, member_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(db_->Transact(
+      [&](Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
+        ASSIGN_OR_RETURN(std::vector<periods::Date> latest,
+                         AssignmentStarts(tx, member_id, /*newest_first=*/true, 1));
+        if (latest.empty()) {
+          return absl::InternalError(
+              absl::StrCat("roster store: member ", QuoteInput(member_id), " has no assignment"));
+        }
+        const periods::Date latest_start = latest.front();
+        if (effective_date < latest_start) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("member ", QuoteInput(member_id), ": effective_date ", effective_text,
+                           " is before the start of the latest assignment (",
+                           periods::FormatIsoDate(latest_start), ")"));
+        }
+        if (state.deactivation_date.has_value() && *state.deactivation_date <= effective_date) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("member ", QuoteInput(member_id), " is deactivated from ",
+                           periods::FormatIsoDate(*state.deactivation_date),
+                           ", on or before effective_date ", effective_text));
+        }
+        ASSIGN_OR_RETURN(rosterpb::Team team, ReadTeam(tx, team_id));
+        if (check_team) RETURN_IF_ERROR(check_team(team));
+        if (check_managed) {
+          ASSIGN_OR_RETURN(std::vector<rosterpb::Team> managed, ReadTeamsManagedBy(tx, member_id));
+          RETURN_IF_ERROR(check_managed(managed));
+        }
+        ASSIGN_OR_RETURN(int64_t changed,
+                         tx.Execute("UPDATE members SET version = version + 1, update_time_us = $3 "
+                                    "WHERE id = $1 AND version = $2",
+                                    {member_id, expected_version, now_us}));
+        if (changed == 0)
+          return VersionConflict(tx, "members", "member", member_id, expected_version);
+        const std::string latest_text = periods::FormatIsoDate(latest_start);
+        if (latest_start == effective_date) {
+          // A scheduled move replaced before it starts (the service refuses this
+          // for an assignment that has begun): nothing held under it for a day.
+          RETURN_IF_ERROR(tx.Execute("UPDATE member_assignments SET team_id = $3, role = $4 "
+                                     "WHERE member_id = $1 AND effective_from = $2",
+                                     {member_id, latest_text, team_id, role_value})
+                              .status());
+        } else {
+          RETURN_IF_ERROR(tx.Execute("UPDATE member_assignments SET effective_until = $3 "
+                                     "WHERE member_id = $1 AND effective_from = $2",
+                                     {member_id, latest_text, effective_text})
+                              .status());
+          RETURN_IF_ERROR(
+              tx.Execute("INSERT INTO member_assignments (member_id, effective_from, "
+                         "effective_until, team_id, role) VALUES ($1, $2, NULL, $3, $4)",
+                         {member_id, effective_text, team_id, role_value})
+                  .status());
+        }
+        ASSIGN_OR_RETURN(moved, ReadMember(tx, member_id));
+        return absl::OkStatus();
+      },
+      kCheckedWrite));
   return moved;
 }
 
 absl::StatusOr<rosterpb::Member> RosterStore::DeactivateMember(absl::string_view member_id,
                                                                int64_t expected_version,
                                                                periods::Date effective_date,
-                                                               absl::Time now) {
+                                                               absl::Time now,
+                                                               const TeamsCheck& check_managed) {
   const std::string effective_text = periods::FormatIsoDate(effective_date);
   const int64_t now_us = absl::ToUnixMicros(now);
   rosterpb::Member deactivated;
-  RETURN_IF_ERROR(db_->Transact([&](Transaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
-    if (state.deactivation_date.has_value()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("member ", QuoteInput(member_id), " is already deactivated (from ",
-                       periods::FormatIsoDate(*state.deactivation_date), ")"));
-    }
-    if (effective_date < state.hire_date) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("member ", QuoteInput(member_id), ": effective_date ", effective_text,
-                       " is before the hire date (", periods::FormatIsoDate(state.hire_date), ")"));
-    }
-    ASSIGN_OR_RETURN(int64_t changed,
-                     tx.Execute("UPDATE members SET deactivation_date = $3, "
-                                "version = version + 1, update_time_us = $4 "
-                                "WHERE id = $1 AND version = $2",
-                                {member_id, expected_version, effective_text, now_us}));
-    if (changed == 0) return VersionConflict(tx, "members", "member", member_id, expected_version);
-    ASSIGN_OR_RETURN(deactivated, ReadMember(tx, member_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(db_->Transact(
+      [&](Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
+        if (state.deactivation_date.has_value()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("member ", QuoteInput(member_id), " is already deactivated (from ",
+                           periods::FormatIsoDate(*state.deactivation_date), ")"));
+        }
+        if (effective_date < state.hire_date) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "member ", QuoteInput(member_id), ": effective_date ", effective_text,
+              " is before the hire date (", periods::FormatIsoDate(state.hire_date), ")"));
+        }
+        if (check_managed) {
+          ASSIGN_OR_RETURN(std::vector<rosterpb::Team> managed, ReadTeamsManagedBy(tx, member_id));
+          RETURN_IF_ERROR(check_managed(managed));
+        }
+        ASSIGN_OR_RETURN(int64_t changed,
+                         tx.Execute("UPDATE members SET deactivation_date = $3, "
+                                    "version = version + 1, update_time_us = $4 "
+                                    "WHERE id = $1 AND version = $2",
+                                    {member_id, expected_version, effective_text, now_us}));
+        if (changed == 0)
+          return VersionConflict(tx, "members", "member", member_id, expected_version);
+        ASSIGN_OR_RETURN(deactivated, ReadMember(tx, member_id));
+        return absl::OkStatus();
+      },
+      kCheckedWrite));
   return deactivated;
 }
 

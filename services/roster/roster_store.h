@@ -11,6 +11,7 @@
 #define SALESTEAM_SERVICES_ROSTER_ROSTER_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,25 @@ struct LastTraining {
   periods::Date date;
 };
 
+// An assignment of a member to a team, for checks over a whole team.
+struct TeamAssignment {
+  std::string member_id;
+  rosterpb::MemberRole role;
+};
+
+// Rules that span rows (a role must fit its team's sales model, a team's
+// manager must be an active manager, a new model must fit every member) are
+// passed to the writes below as checks, which run inside the write's
+// transaction on what it reads there. Those writes run SERIALIZABLE, so two
+// concurrent writes cannot each pass their check against the other's old
+// state (a manager deactivated while a team names them, a FULL_CYCLE hire
+// while the team becomes an assembly line): one of them is retried, sees the
+// other's commit, and fails its check. A check must have no other effects.
+using TeamCheck = std::function<absl::Status(const rosterpb::Team& team)>;
+using TeamsCheck = std::function<absl::Status(const std::vector<rosterpb::Team>& teams)>;
+using TeamUpdateCheck = std::function<absl::Status(const std::vector<TeamAssignment>& assignments,
+                                                   const std::optional<rosterpb::Member>& manager)>;
+
 class RosterStore {
  public:
   // `db` must outlive the store and have the roster migrations applied.
@@ -84,9 +104,13 @@ class RosterStore {
   // stored version is `expected_version`; the stored version becomes
   // expected_version + 1 and update_time `now`. Returns the stored team.
   // NOT_FOUND for an unknown id; ABORTED ("team "<id>" was changed: version
-  // is 4, the update read 3") for a stale version.
+  // is 4, the update read 3") for a stale version. `check` (when set) gets
+  // the team's assignments in force on or after `from` of members not
+  // deactivated by then, and the member named by team.manager_id (absent
+  // when empty or unknown); its error fails the update.
   absl::StatusOr<rosterpb::Team> UpdateTeam(const rosterpb::Team& team, int64_t expected_version,
-                                            absl::Time now);
+                                            absl::Time now, periods::Date from = {},
+                                            const TeamUpdateCheck& check = nullptr);
 
   // Teams ordered by id, after `after_id` (empty: from the start), at most
   // `limit`. `only_ids` (when set) restricts the listing to those ids.
@@ -104,8 +128,8 @@ class RosterStore {
   // hire date). ALREADY_EXISTS with the message
   //   member.email: "a@b.c" already belongs to member "<id>"
   // when the email (case-insensitively) is taken; FAILED_PRECONDITION when
-  // the team does not exist.
-  absl::Status InsertMember(const rosterpb::Member& member);
+  // the team does not exist. `check_team` (when set) gets the team.
+  absl::Status InsertMember(const rosterpb::Member& member, const TeamCheck& check_team = nullptr);
 
   // The member with its whole history (team_id, role and active unresolved).
   // NOT_FOUND: `member "<id>" not found`.
@@ -132,19 +156,25 @@ class RosterStore {
   // Ends the member's latest assignment the day before `effective_date` and
   // starts (team_id, role) from it, in one transaction with the version
   // check. When the latest assignment starts on effective_date itself it is
-  // replaced instead (a correction made the same day). FAILED_PRECONDITION
-  // when effective_date is before the latest assignment's start, when the
-  // member is deactivated on or before effective_date, or when the team does
-  // not exist.
+  // replaced instead (the service allows that only for a move that has not
+  // started yet). FAILED_PRECONDITION when effective_date is before the
+  // latest assignment's start, when the member is deactivated on or before
+  // effective_date, or when the team does not exist. `check_team` gets the
+  // destination team, `check_managed` the teams whose manager_id is the
+  // member.
   absl::StatusOr<rosterpb::Member> MoveMember(absl::string_view member_id, int64_t expected_version,
                                               absl::string_view team_id, rosterpb::MemberRole role,
-                                              periods::Date effective_date, absl::Time now);
+                                              periods::Date effective_date, absl::Time now,
+                                              const TeamCheck& check_team = nullptr,
+                                              const TeamsCheck& check_managed = nullptr);
 
   // Sets the deactivation date (the first inactive day). FAILED_PRECONDITION
   // when the member is already deactivated or the date is before hire_date.
+  // `check_managed` gets the teams whose manager_id is the member.
   absl::StatusOr<rosterpb::Member> DeactivateMember(absl::string_view member_id,
                                                     int64_t expected_version,
-                                                    periods::Date effective_date, absl::Time now);
+                                                    periods::Date effective_date, absl::Time now,
+                                                    const TeamsCheck& check_managed = nullptr);
 
   // Members whose assignment covers filter.as_of and matches the filter,
   // ordered by id, after `after_id`, at most `limit`; active on as_of means
