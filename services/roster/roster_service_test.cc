@@ -2425,6 +2425,43 @@ TEST_P(RosterServiceTest, ChangingTheSalesModelRequiresMembersThatFitIt) {
   }
 }
 
+TEST_P(RosterServiceTest, AModelChangeRefusesARoleScheduledToStartLater) {
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team island, CreateTeam(admin_token_, IslandTeam("Future hire")));
+  rosterpb::Member hire = Profile("Future Seller");
+  *hire.mutable_hire_date() = Day(2026, 9, 1);  // after today (2026-06-15)
+  ASSERT_OK(
+      CreateMember(admin_token_, hire, island.id(), rosterpb::MEMBER_ROLE_FULL_CYCLE).status());
+  rosterpb::Team change = island;
+  change.set_sales_model(rosterpb::SALES_MODEL_ASSEMBLY_LINE);
+  EXPECT_THAT(UpdateTeam(admin_token_, change, {"sales_model"}),
+              StatusIs(kFailedPrecondition, HasSubstr("team.sales_model")));
+}
+
+TEST_P(RosterServiceTest, AHireAndAModelChangeRacingNeverLeaveARoleTheModelRefuses) {
+  // Each round: an island team; at once, a FULL_CYCLE hire and a switch to
+  // an assembly line. Either may win, never both.
+  for (int round = 0; round < 8; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    ASSERT_OK_AND_ASSIGN(rosterpb::Team island,
+                         CreateTeam(admin_token_, IslandTeam(absl::StrCat("Race ", round))));
+    const rosterpb::Member profile = Profile(absl::StrCat("Racer ", round));
+    rosterpb::Team change = island;
+    change.set_sales_model(rosterpb::SALES_MODEL_ASSEMBLY_LINE);
+    absl::Status hired;
+    absl::Status switched;
+    std::thread hire([&] {
+      hired = CreateMember(admin_token_, profile, island.id(), rosterpb::MEMBER_ROLE_FULL_CYCLE)
+                  .status();
+    });
+    std::thread model(
+        [&] { switched = UpdateTeam(admin_token_, change, {"sales_model"}).status(); });
+    hire.join();
+    model.join();
+    EXPECT_FALSE(hired.ok() && switched.ok()) << hired << " / " << switched;
+    EXPECT_TRUE(hired.ok() || switched.ok()) << hired << " / " << switched;
+  }
+}
+
 TEST_P(RosterServiceTest, ConcurrentWritesOfTheSameVersionSucceedExactlyOnce) {
   constexpr int kWriters = 6;
   std::vector<absl::Status> results(kWriters);
