@@ -43,6 +43,13 @@ absl::Status FromDownstreamStatus(const grpc::Status& status, absl::string_view 
   }
 }
 
+absl::Status StaleVersionError(absl::string_view kind, absl::string_view id, int64_t current,
+                               int64_t read) {
+  return absl::AbortedError(absl::StrCat(kind, " ", QuoteInput(id), " was changed: version is ",
+                                         current, ", the update read ", read,
+                                         "; read it again and reapply the change"));
+}
+
 std::string QuoteInput(absl::string_view text) {
   constexpr std::size_t kMaxShown = 64;
   if (text.size() > kMaxShown) {

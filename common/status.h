@@ -6,6 +6,7 @@
 #ifndef SALESTEAM_COMMON_STATUS_H_
 #define SALESTEAM_COMMON_STATUS_H_
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -35,6 +36,14 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // DEADLINE_EXCEEDED, NOT_FOUND, ABORTED, ...) keep their code, so that a
 // retryable fault stays retryable. The message names the method.
 absl::Status FromDownstreamStatus(const grpc::Status& status, absl::string_view method);
+
+// ABORTED for an optimistic-concurrency conflict: the caller's update read
+// version `read` of `kind` `id`, which is now at `current`. The one wording
+// every service uses, e.g.
+//   member "mb_1" was changed: version is 4, the update read 3; read it again
+//   and reapply the change
+absl::Status StaleVersionError(absl::string_view kind, absl::string_view id, int64_t current,
+                               int64_t read);
 
 // A caller's input quoted for an error message: in double quotes, C-escaped so
 // that control bytes cannot forge log lines, and cut after 64 bytes (room for

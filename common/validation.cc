@@ -310,4 +310,13 @@ std::string EnumValueName(int value, const google::protobuf::EnumDescriptor& des
   return found != nullptr ? found->name() : absl::StrCat(value);
 }
 
+absl::Status ValidateId(absl::string_view id, absl::string_view field) {
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  if (id.size() > kMaxIdChars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": longer than ", kMaxIdChars, " characters"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace salesteam

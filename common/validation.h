@@ -78,6 +78,12 @@ absl::Status ValidateEnumValue(int value, const google::protobuf::EnumDescriptor
                                absl::string_view field,
                                Unspecified unspecified = Unspecified::kRefuse);
 
+// An id a request names (a member, a team, ...): present and at most
+// kMaxIdChars bytes. Ids are opaque, so nothing else is checked: an id that
+// names nothing is the store's NOT_FOUND.
+inline constexpr size_t kMaxIdChars = 128;
+absl::Status ValidateId(absl::string_view id, absl::string_view field);
+
 // ValidateEnumValue for a generated enum type:
 //   RETURN_IF_ERROR(ValidateEnum(member.archetype(), "member.archetype",
 //                                Unspecified::kAllow));

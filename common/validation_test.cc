@@ -234,5 +234,13 @@ TEST(EnumName, NamesDeclaredValuesAndNumbersTheRest) {
   EXPECT_EQ(EnumName(static_cast<Field_Cardinality>(42)), "42");
 }
 
+TEST(ValidateId, RequiresAnIdOfAtMost128Bytes) {
+  EXPECT_THAT(ValidateId("mb_1", "member_id"), IsOk());
+  EXPECT_THAT(ValidateId(std::string(128, 'x'), "member_id"), IsOk());
+  EXPECT_THAT(ValidateId("", "member_id"), StatusIs(kInvalid, HasSubstr("member_id: required")));
+  EXPECT_THAT(ValidateId(std::string(129, 'x'), "team_id"),
+              StatusIs(kInvalid, HasSubstr("team_id: longer than 128")));
+}
+
 }  // namespace
 }  // namespace salesteam

@@ -23,6 +23,7 @@
 #include "common/time/date.h"
 #include "common/time/time_zone.h"
 #include "common/time/timestamp.h"
+#include "common/validation.h"
 #include "services/roster/domain.h"
 #include "services/roster/roster_store.h"
 
@@ -36,7 +37,6 @@ using periods::FormatIsoDate;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr int kMaxBatchGetIds = 1000;
-constexpr size_t kMaxIdChars = 128;
 constexpr absl::string_view kMemberKeyPrefix = "roster:v1:member:";
 
 std::string MemberKey(absl::string_view member_id) {
@@ -73,15 +73,6 @@ absl::Status CheckCanReadManagementReports(const Principal& caller, absl::string
 
 bool IsAdminOrService(const Principal& caller) {
   return caller.role == Role::kAdmin || caller.role == Role::kService;
-}
-
-absl::Status ValidateId(absl::string_view id, absl::string_view field) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  if (id.size() > kMaxIdChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": longer than ", kMaxIdChars, " characters"));
-  }
-  return absl::OkStatus();
 }
 
 // The paths an update may name, and what an empty mask means (all of them).
@@ -166,7 +157,7 @@ class RosterCore {
                                ""));
     ASSIGN_OR_RETURN(rosterpb::Team team, store_.GetTeam(patch.id()));
     if (team.version() != patch.version())
-      return StaleVersion("team", team.id(), team.version(), patch.version());
+      return StaleVersionError("team", team.id(), team.version(), patch.version());
     const rosterpb::SalesModel old_model = team.sales_model();
     bool ownership_given = false;
     for (const std::string& path : paths) {
@@ -378,7 +369,7 @@ class RosterCore {
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
     RETURN_IF_ERROR(CheckWritable(member, today));
     if (member.version() != patch.version()) {
-      return StaleVersion("member", member.id(), member.version(), patch.version());
+      return StaleVersionError("member", member.id(), member.version(), patch.version());
     }
     for (const std::string& path : paths) {
       if (path == "name") member.set_name(patch.name());
@@ -431,7 +422,7 @@ class RosterCore {
     RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, request.team_id()));
     RETURN_IF_ERROR(CheckWritable(member, today));
     if (member.version() != request.version()) {
-      return StaleVersion("member", member.id(), member.version(), request.version());
+      return StaleVersionError("member", member.id(), member.version(), request.version());
     }
     RETURN_IF_ERROR(ValidateMoveDate(member, effective, today, "effective_date"));
     ASSIGN_OR_RETURN(rosterpb::Team team, ExistingTeam(request.team_id(), "team_id"));
@@ -471,7 +462,7 @@ class RosterCore {
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
     RETURN_IF_ERROR(CheckWritable(member, today));
     if (member.version() != request.version()) {
-      return StaleVersion("member", member.id(), member.version(), request.version());
+      return StaleVersionError("member", member.id(), member.version(), request.version());
     }
     if (member.has_deactivation_date()) {
       return absl::FailedPreconditionError(absl::StrCat("member ", QuoteInput(member.id()),
@@ -574,11 +565,7 @@ class RosterCore {
     if (request.member_id().empty() == request.team_id().empty()) {
       return absl::InvalidArgumentError("member_id, team_id: exactly one is required");
     }
-    if (request.area() != rosterpb::TRAINING_AREA_UNSPECIFIED &&
-        !rosterpb::TrainingArea_IsValid(request.area())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("area: unknown value ", static_cast<int>(request.area())));
-    }
+    RETURN_IF_ERROR(ValidateEnum(request.area(), "area", Unspecified::kAllow));
     TrainingFilter filter;
     filter.as_of = Today();
     filter.area = request.area();
@@ -680,13 +667,6 @@ class RosterCore {
                                      absl::string_view field) const {
     if (!present) return Today();
     return periods::DateFromProto(date, field);
-  }
-
-  static absl::Status StaleVersion(absl::string_view kind, absl::string_view id, int64_t current,
-                                   int64_t read) {
-    return absl::AbortedError(absl::StrCat(kind, " ", QuoteInput(id), " was changed: version is ",
-                                           current, ", the update read ", read,
-                                           "; read it again and reapply the change"));
   }
 
   // A member by id through the cache: the stored record, unresolved.

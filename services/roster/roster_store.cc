@@ -262,12 +262,6 @@ absl::Status TeamNotFound(absl::string_view team_id) {
   return absl::NotFoundError(absl::StrCat("team ", QuoteInput(team_id), " not found"));
 }
 
-absl::Status StaleVersion(absl::string_view noun, absl::string_view id, int64_t stored,
-                          int64_t expected) {
-  return absl::AbortedError(absl::StrCat(noun, " ", QuoteInput(id), " was changed: version is ",
-                                         stored, ", the update read ", expected));
-}
-
 // Why a version-checked UPDATE of `table` changed no row: NOT_FOUND or
 // ABORTED.
 absl::Status VersionConflict(Executor& ex, absl::string_view table, absl::string_view noun,
@@ -278,7 +272,7 @@ absl::Status VersionConflict(Executor& ex, absl::string_view table, absl::string
     return absl::NotFoundError(absl::StrCat(noun, " ", QuoteInput(id), " not found"));
   }
   ASSIGN_OR_RETURN(int64_t stored, rows.front().Int64(0));
-  return StaleVersion(noun, id, stored, expected);
+  return StaleVersionError(noun, id, stored, expected);
 }
 
 constexpr absl::string_view kEmailTakenPrefix = "member.email: ";
@@ -364,7 +358,7 @@ absl::StatusOr<MemberState> ReadMemberState(Executor& ex, absl::string_view memb
   const Row row = rows.front();
   ASSIGN_OR_RETURN(int64_t version, row.Int64(0));
   if (version != expected_version) {
-    return StaleVersion("member", member_id, version, expected_version);
+    return StaleVersionError("member", member_id, version, expected_version);
   }
   MemberState state;
   ASSIGN_OR_RETURN(state.hire_date, StoredDate(row, 1, "members.hire_date"));

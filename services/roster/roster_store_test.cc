@@ -241,7 +241,8 @@ TEST_P(RosterStoreTest, UpdateTeamWithAStaleVersionIsAbortedAndChangesNothing) {
   team.set_name("Lost update");
   EXPECT_THAT(store().UpdateTeam(team, 1, kLater),
               StatusIs(absl::StatusCode::kAborted,
-                       "team \"tm_a\" was changed: version is 2, the update read 1"));
+                       "team \"tm_a\" was changed: version is 2, the update read 1; "
+                       "read it again and reapply the change"));
   ASSERT_OK_AND_ASSIGN(rosterpb::Team stored, store().GetTeam("tm_a"));
   EXPECT_EQ(stored.name(), "Team tm_a");
   EXPECT_EQ(stored.version(), 2);
@@ -531,7 +532,8 @@ TEST_P(RosterStoreTest, UpdateMemberProfileWithAStaleVersionIsAborted) {
   changed.set_name("Lost update");
   EXPECT_THAT(store().UpdateMemberProfile(changed, 1, kLater),
               StatusIs(absl::StatusCode::kAborted,
-                       "member \"mb_ann\" was changed: version is 2, the update read 1"));
+                       "member \"mb_ann\" was changed: version is 2, the update read 1; "
+                       "read it again and reapply the change"));
   ASSERT_OK_AND_ASSIGN(rosterpb::Member stored, store().GetMember("mb_ann"));
   EXPECT_NE(stored.name(), "Lost update");
 }
@@ -688,7 +690,8 @@ TEST_P(RosterStoreTest, MoveMemberWithAStaleVersionIsAbortedAndChangesNothing) {
   EXPECT_THAT(store().MoveMember("mb_ann", 1, "tm_a", rosterpb::MEMBER_ROLE_MANAGER,
                                  Date(2026, 4, 1), kLater),
               StatusIs(absl::StatusCode::kAborted,
-                       "member \"mb_ann\" was changed: version is 2, the update read 1"));
+                       "member \"mb_ann\" was changed: version is 2, the update read 1; "
+                       "read it again and reapply the change"));
   ASSERT_OK_AND_ASSIGN(rosterpb::Member stored, store().GetMember("mb_ann"));
   EXPECT_EQ(stored.assignments_size(), 2);
 }
@@ -735,7 +738,8 @@ TEST_P(RosterStoreTest, DeactivateMemberWithAStaleVersionIsAbortedAndUnknownIsNo
   AddMember("mb_ann");
   EXPECT_THAT(store().DeactivateMember("mb_ann", 7, Date(2026, 9, 30), kLater),
               StatusIs(absl::StatusCode::kAborted,
-                       "member \"mb_ann\" was changed: version is 1, the update read 7"));
+                       "member \"mb_ann\" was changed: version is 1, the update read 7; "
+                       "read it again and reapply the change"));
   ASSERT_OK_AND_ASSIGN(rosterpb::Member stored, store().GetMember("mb_ann"));
   EXPECT_FALSE(stored.has_deactivation_date());
   EXPECT_THAT(store().DeactivateMember("mb_ghost", 1, Date(2026, 9, 30), kLater),
