@@ -481,6 +481,14 @@ absl::Status ValidateStageOwnership(
   return absl::OkStatus();
 }
 
+void ApplyDefaultStageOwnership(rosterpb::Team& team, bool model_changed) {
+  if (!model_changed && !team.stage_ownership().empty()) return;
+  team.clear_stage_ownership();
+  for (rosterpb::StageOwnership& owner : DefaultStageOwnership(team.sales_model())) {
+    *team.add_stage_ownership() = std::move(owner);
+  }
+}
+
 rosterpb::MemberRole StageOwner(const rosterpb::Team& team, rosterpb::JourneyStage stage) {
   for (const rosterpb::StageOwnership& owner : team.stage_ownership()) {
     if (owner.stage() == stage) return owner.role();

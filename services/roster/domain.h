@@ -97,6 +97,11 @@ absl::Status CheckModelFitsMemberRole(rosterpb::SalesModel model, absl::string_v
 // ACCOUNT_EXECUTIVE -> proposal and close, CUSTOMER_SUCCESS -> after sale.
 std::vector<rosterpb::StageOwnership> DefaultStageOwnership(rosterpb::SalesModel model);
 
+// Gives `team` its model's standard ownership when it carries none, or when
+// its model changed (an ownership given together with the new model is
+// applied by the caller instead, and not passed here).
+void ApplyDefaultStageOwnership(rosterpb::Team& team, bool model_changed);
+
 // Exactly one owner for each of the four stages; ISLAND: FULL_CYCLE only;
 // ASSEMBLY_LINE: specialist roles only (not FULL_CYCLE or MANAGER).
 absl::Status ValidateStageOwnership(

@@ -703,6 +703,28 @@ TEST(ValidateHireDateChange, MustStayBeforeTheSecondAssignmentAndTheDeactivation
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("deactivation")));
 }
 
+TEST(ApplyDefaultStageOwnership, FillsAnEmptyOwnershipAndReplacesItWhenTheModelChanged) {
+  rosterpb::Team team;
+  team.set_sales_model(rosterpb::SALES_MODEL_ASSEMBLY_LINE);
+  ApplyDefaultStageOwnership(team, /*model_changed=*/false);
+  ASSERT_EQ(team.stage_ownership_size(), 4);
+  EXPECT_EQ(StageOwner(team, rosterpb::JOURNEY_STAGE_PROPOSAL_AND_CLOSE),
+            rosterpb::MEMBER_ROLE_ACCOUNT_EXECUTIVE);
+
+  // A custom ownership stays while the model does.
+  team.mutable_stage_ownership(2)->set_role(rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT);
+  ApplyDefaultStageOwnership(team, /*model_changed=*/false);
+  EXPECT_EQ(StageOwner(team, rosterpb::JOURNEY_STAGE_PROPOSAL_AND_CLOSE),
+            rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT);
+
+  team.set_sales_model(rosterpb::SALES_MODEL_ISLAND);
+  ApplyDefaultStageOwnership(team, /*model_changed=*/true);
+  ASSERT_EQ(team.stage_ownership_size(), 4);
+  for (const rosterpb::StageOwnership& owner : team.stage_ownership()) {
+    EXPECT_EQ(owner.role(), rosterpb::MEMBER_ROLE_FULL_CYCLE);
+  }
+}
+
 struct AsOf {
   std::string team_id;
   rosterpb::MemberRole role;

@@ -116,11 +116,7 @@ class RosterCore {
     team.clear_version();
     team.clear_create_time();
     team.clear_update_time();
-    if (team.stage_ownership().empty()) {
-      for (rosterpb::StageOwnership& owner : DefaultStageOwnership(team.sales_model())) {
-        *team.add_stage_ownership() = std::move(owner);
-      }
-    }
+    ApplyDefaultStageOwnership(team, /*model_changed=*/false);
     RETURN_IF_ERROR(ValidateTeam(team, "team"));
     RETURN_IF_ERROR(CheckManager(team.manager_id(), "team.manager_id"));
     team.set_id(NewId("tm_"));
@@ -177,13 +173,7 @@ class RosterCore {
         ownership_given = !patch.stage_ownership().empty();
       }
     }
-    // A new model without an explicit ownership gets that model's standard one.
-    if (!ownership_given && (team.sales_model() != old_model || team.stage_ownership().empty())) {
-      team.clear_stage_ownership();
-      for (rosterpb::StageOwnership& owner : DefaultStageOwnership(team.sales_model())) {
-        *team.add_stage_ownership() = std::move(owner);
-      }
-    }
+    if (!ownership_given) ApplyDefaultStageOwnership(team, team.sales_model() != old_model);
     RETURN_IF_ERROR(ValidateTeam(team, "team"));
     if (!team.manager_id().empty())
       RETURN_IF_ERROR(ValidateId(team.manager_id(), "team.manager_id"));
