@@ -118,13 +118,19 @@ class RosterCore {
     team.clear_update_time();
     ApplyDefaultStageOwnership(team, /*model_changed=*/false);
     RETURN_IF_ERROR(ValidateTeam(team, "team"));
-    RETURN_IF_ERROR(CheckManager(team.manager_id(), "team.manager_id"));
+    if (!team.manager_id().empty())
+      RETURN_IF_ERROR(ValidateId(team.manager_id(), "team.manager_id"));
     team.set_id(NewId("tm_"));
     team.set_version(1);
     const absl::Time now = Now();
     periods::TimeToProto(now, team.mutable_create_time());
     periods::TimeToProto(now, team.mutable_update_time());
-    RETURN_IF_ERROR(store_.InsertTeam(team));
+    const periods::Date today = Today();
+    // Checked inside the insert's transaction (see TeamCheck in roster_store.h).
+    RETURN_IF_ERROR(
+        store_.InsertTeam(team, [&team, today](const std::optional<rosterpb::Member>& manager) {
+          return ValidateTeamManager(team.manager_id(), manager, today, "team.manager_id");
+        }));
     *response.mutable_team() = std::move(team);
     return absl::OkStatus();
   }
@@ -701,20 +707,6 @@ class RosterCore {
           absl::StrCat(field, ": team ", QuoteInput(team_id), " does not exist"));
     }
     return team;
-  }
-
-  // The manager a team names, for a check outside a store transaction.
-  absl::Status CheckManager(const std::string& manager_id, absl::string_view field) {
-    if (manager_id.empty()) return absl::OkStatus();
-    RETURN_IF_ERROR(ValidateId(manager_id, field));
-    std::optional<rosterpb::Member> manager;
-    absl::StatusOr<rosterpb::Member> read = store_.GetMember(manager_id);
-    if (read.ok()) {
-      manager = *std::move(read);
-    } else if (!absl::IsNotFound(read.status())) {
-      return read.status();
-    }
-    return ValidateTeamManager(manager_id, manager, Today(), field);
   }
 
   // Every member of the team active on `as_of`, resolved for that day.

@@ -2462,6 +2462,26 @@ TEST_P(RosterServiceTest, AHireAndAModelChangeRacingNeverLeaveARoleTheModelRefus
   }
 }
 
+TEST_P(RosterServiceTest, ATeamNamingAManagerAndTheirDeactivationRacingNeverBothWin) {
+  for (int round = 0; round < 8; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    ASSERT_OK_AND_ASSIGN(
+        rosterpb::Member manager,
+        NewMember(team_a_.id(), rosterpb::MEMBER_ROLE_MANAGER, absl::StrCat("Boss ", round)));
+    rosterpb::Team team = AssemblyTeam(absl::StrCat("Managed ", round));
+    team.set_manager_id(manager.id());
+    absl::Status created;
+    absl::Status deactivated;
+    std::thread create([&] { created = CreateTeam(admin_token_, team).status(); });
+    std::thread deactivate(
+        [&] { deactivated = DeactivateMember(admin_token_, manager, Day(2026, 6, 15)).status(); });
+    create.join();
+    deactivate.join();
+    EXPECT_FALSE(created.ok() && deactivated.ok()) << created << " / " << deactivated;
+    EXPECT_TRUE(created.ok() || deactivated.ok()) << created << " / " << deactivated;
+  }
+}
+
 TEST_P(RosterServiceTest, ConcurrentWritesOfTheSameVersionSucceedExactlyOnce) {
   constexpr int kWriters = 6;
   std::vector<absl::Status> results(kWriters);

@@ -389,22 +389,40 @@ absl::StatusOr<std::vector<periods::Date>> AssignmentStarts(Executor& ex,
 
 // ---- Teams ----
 
-absl::Status RosterStore::InsertTeam(const rosterpb::Team& team) {
+absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
+                                     const ManagerCheck& check_manager) {
   const std::string settings = TeamSettings(team);
   const Param manager_id = team.manager_id().empty() ? Param() : Param(team.manager_id());
   ASSIGN_OR_RETURN(const int64_t create_us, ToMicros(team.create_time(), "team.create_time"));
   ASSIGN_OR_RETURN(const int64_t update_us, ToMicros(team.update_time(), "team.update_time"));
-  absl::StatusOr<int64_t> inserted =
-      db_->Execute(absl::StrCat("INSERT INTO teams (", kTeamColumns,
-                                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
-                   {team.id(), team.name(), team.time_zone(), team.currency_code(),
-                    static_cast<int64_t>(team.sales_model()), manager_id, Param::Bytes(settings),
-                    team.version(), create_us, update_us});
-  if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
+  absl::Status status = db_->Transact(
+      [&](Transaction& tx) -> absl::Status {
+        if (check_manager) {
+          std::optional<rosterpb::Member> manager;
+          if (!team.manager_id().empty()) {
+            absl::StatusOr<rosterpb::Member> read = ReadMember(tx, team.manager_id());
+            if (read.ok()) {
+              manager = *std::move(read);
+            } else if (!absl::IsNotFound(read.status())) {
+              return read.status();
+            }
+          }
+          RETURN_IF_ERROR(check_manager(manager));
+        }
+        return tx
+            .Execute(absl::StrCat("INSERT INTO teams (", kTeamColumns,
+                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+                     {team.id(), team.name(), team.time_zone(), team.currency_code(),
+                      static_cast<int64_t>(team.sales_model()), manager_id, Param::Bytes(settings),
+                      team.version(), create_us, update_us})
+            .status();
+      },
+      kCheckedWrite);
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
         absl::StrCat("team ", QuoteInput(team.id()), " already exists"));
   }
-  return inserted.status();
+  return status;
 }
 
 absl::StatusOr<rosterpb::Team> RosterStore::GetTeam(absl::string_view team_id) {

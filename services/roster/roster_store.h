@@ -91,8 +91,11 @@ class RosterStore {
   // ---- Teams ----
 
   // Stores a new team exactly as given (id, version 1 and both times set by
-  // the caller). ALREADY_EXISTS when the id is taken.
-  absl::Status InsertTeam(const rosterpb::Team& team);
+  // the caller). ALREADY_EXISTS when the id is taken. `check_manager` (when
+  // set) gets the member named by team.manager_id (absent when empty or
+  // unknown), inside the transaction.
+  using ManagerCheck = std::function<absl::Status(const std::optional<rosterpb::Member>& manager)>;
+  absl::Status InsertTeam(const rosterpb::Team& team, const ManagerCheck& check_manager = nullptr);
 
   // NOT_FOUND: `team "<id>" not found`.
   absl::StatusOr<rosterpb::Team> GetTeam(absl::string_view team_id);
