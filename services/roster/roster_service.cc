@@ -53,11 +53,12 @@ std::string NewId(absl::string_view prefix) {
 
 // Only managers (of their own teams, checked separately) and admins write;
 // the service role reads everything but writes nothing.
-absl::Status CheckIsWriter(const Principal& caller) {
-  if (caller.role == Role::kManager || caller.role == Role::kAdmin) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("principal ", QuoteInput(caller.subject), " (", auth::RoleName(caller.role),
-                   ") may not change the roster: only managers and admins write"));
+constexpr std::initializer_list<Role> kWriters = {Role::kManager, Role::kAdmin};
+
+// Updates carry the version they read (DESIGN.md section 3).
+absl::Status RequireVersion(int64_t version, absl::string_view field) {
+  if (version > 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": required (the version that was read)"));
 }
 
 // Management reports (training compliance, role suggestions) are for the
@@ -146,12 +147,10 @@ class RosterCore {
   absl::Status UpdateTeam(const Principal& caller, const v1::UpdateTeamRequest& request,
                           v1::UpdateTeamResponse& response) {
     const rosterpb::Team& patch = request.team();
-    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(auth::CheckRole(caller, kWriters));
     RETURN_IF_ERROR(ValidateId(patch.id(), "team.id"));
     RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, patch.id()));
-    if (patch.version() <= 0) {
-      return absl::InvalidArgumentError("team.version: required (the version that was read)");
-    }
+    RETURN_IF_ERROR(RequireVersion(patch.version(), "team.version"));
     ASSIGN_OR_RETURN(std::vector<std::string> paths,
                      MaskPaths(request.update_mask(),
                                {"name", "time_zone", "currency_code", "sales_model", "manager_id",
@@ -233,7 +232,7 @@ class RosterCore {
 
   absl::Status CreateMember(const Principal& caller, const v1::CreateMemberRequest& request,
                             v1::CreateMemberResponse& response) {
-    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(auth::CheckRole(caller, kWriters));
     RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
     RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, request.team_id()));
     RETURN_IF_ERROR(ValidateRole(request.role(), "role"));
@@ -264,8 +263,6 @@ class RosterCore {
     RETURN_IF_ERROR(store_.InsertMember(member, [role](const rosterpb::Team& team) {
       return CheckRoleFitsModel(team.sales_model(), role, "role");
     }));
-    // A cached miss cannot exist for a new id, but a previous life of the key might.
-    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
     ResolveAsOf(member, today);
     *response.mutable_member() = std::move(member);
     return absl::OkStatus();
@@ -276,7 +273,7 @@ class RosterCore {
     RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
     ASSIGN_OR_RETURN(periods::Date as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
     ASSIGN_OR_RETURN(rosterpb::Member member, CachedMember(request.member_id()));
-    RETURN_IF_ERROR(ShowMember(caller, as_of, member));
+    RETURN_IF_ERROR(ShowMember(caller, as_of, Today(), member));
     *response.mutable_member() = std::move(member);
     return absl::OkStatus();
   }
@@ -320,27 +317,25 @@ class RosterCore {
                            }
                            return values;
                          }));
+    const periods::Date today = Today();
     for (size_t i = 0; i < ids.size(); ++i) {
       auto it = found.find(keys[i]);
+      if (it == found.end()) {
+        response.add_missing_member_ids(ids[i]);
+        continue;
+      }
       rosterpb::Member member;
-      if (it == found.end() || !member.ParseFromString(it->second)) {
-        if (it != found.end()) {
-          // An undecodable cached value: read this one from the database.
-          absl::StatusOr<rosterpb::Member> stored = store_.GetMember(ids[i]);
-          if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
-          if (stored.ok()) {
-            member = *std::move(stored);
-            members_cache_.Invalidate(keys[i]).IgnoreError();
-          } else {
-            response.add_missing_member_ids(ids[i]);
-            continue;
-          }
-        } else {
+      if (!member.ParseFromString(it->second)) {
+        // A corrupt cache entry: the database answers, and the entry goes.
+        members_cache_.Invalidate(keys[i]).IgnoreError();
+        absl::StatusOr<rosterpb::Member> stored = store_.GetMember(ids[i]);
+        if (absl::IsNotFound(stored.status())) {
           response.add_missing_member_ids(ids[i]);
           continue;
         }
+        ASSIGN_OR_RETURN(member, std::move(stored));
       }
-      RETURN_IF_ERROR(ShowMember(caller, as_of, member));
+      RETURN_IF_ERROR(ShowMember(caller, as_of, today, member));
       *response.add_members() = std::move(member);
     }
     return absl::OkStatus();
@@ -349,11 +344,9 @@ class RosterCore {
   absl::Status UpdateMember(const Principal& caller, const v1::UpdateMemberRequest& request,
                             v1::UpdateMemberResponse& response) {
     const rosterpb::Member& patch = request.member();
-    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(auth::CheckRole(caller, kWriters));
     RETURN_IF_ERROR(ValidateId(patch.id(), "member.id"));
-    if (patch.version() <= 0) {
-      return absl::InvalidArgumentError("member.version: required (the version that was read)");
-    }
+    RETURN_IF_ERROR(RequireVersion(patch.version(), "member.version"));
     ASSIGN_OR_RETURN(std::vector<std::string> paths,
                      MaskPaths(request.update_mask(),
                                {"name", "email", "archetype", "value_tier", "skills", "motivators",
@@ -386,27 +379,20 @@ class RosterCore {
       if (path == "hire_date") *member.mutable_hire_date() = patch.hire_date();
     }
     RETURN_IF_ERROR(ValidateMemberProfile(member, today, "member"));
-    RETURN_IF_ERROR(
-        ValidateHireDateChange(member,
-                               periods::Date(member.hire_date().year(), member.hire_date().month(),
-                                             member.hire_date().day()),
-                               "member.hire_date"));
+    ASSIGN_OR_RETURN(periods::Date hire_date,
+                     periods::DateFromProto(member.hire_date(), "member.hire_date"));
+    RETURN_IF_ERROR(ValidateHireDateChange(member, hire_date, "member.hire_date"));
     absl::StatusOr<rosterpb::Member> stored =
         store_.UpdateMemberProfile(member, patch.version(), Now());
-    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
-    if (!stored.ok()) return stored.status();
-    ResolveAsOf(*stored, today);
-    *response.mutable_member() = *std::move(stored);
-    return absl::OkStatus();
+    return AnswerMemberWrite(caller, member.id(), std::move(stored), today,
+                             *response.mutable_member());
   }
 
   absl::Status MoveMember(const Principal& caller, const v1::MoveMemberRequest& request,
                           v1::MoveMemberResponse& response) {
-    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(auth::CheckRole(caller, kWriters));
     RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
-    if (request.version() <= 0) {
-      return absl::InvalidArgumentError("version: required (the version that was read)");
-    }
+    RETURN_IF_ERROR(RequireVersion(request.version(), "version"));
     RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
     RETURN_IF_ERROR(ValidateRole(request.role(), "role"));
     const periods::Date today = Today();
@@ -435,21 +421,15 @@ class RosterCore {
           return CheckRoleFitsModel(to.sales_model(), role, "role");
         },
         check_managed);
-    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
-    if (!stored.ok()) return stored.status();
-    ResolveAsOf(*stored, today);
-    if (!auth::CanSeeManagementData(caller, stored->team_id())) RedactManagementData(*stored);
-    *response.mutable_member() = *std::move(stored);
-    return absl::OkStatus();
+    return AnswerMemberWrite(caller, member.id(), std::move(stored), today,
+                             *response.mutable_member());
   }
 
   absl::Status DeactivateMember(const Principal& caller, const v1::DeactivateMemberRequest& request,
                                 v1::DeactivateMemberResponse& response) {
-    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(auth::CheckRole(caller, kWriters));
     RETURN_IF_ERROR(ValidateId(request.member_id(), "member_id"));
-    if (request.version() <= 0) {
-      return absl::InvalidArgumentError("version: required (the version that was read)");
-    }
+    RETURN_IF_ERROR(RequireVersion(request.version(), "version"));
     const periods::Date today = Today();
     ASSIGN_OR_RETURN(periods::Date effective, AsOf(request.has_effective_date(),
                                                    request.effective_date(), "effective_date"));
@@ -470,11 +450,8 @@ class RosterCore {
                                 [&member](const std::vector<rosterpb::Team>& managed) {
                                   return CheckManagesNoTeam(member.id(), managed, "be deactivated");
                                 });
-    members_cache_.Invalidate(MemberKey(member.id())).IgnoreError();
-    if (!stored.ok()) return stored.status();
-    ResolveAsOf(*stored, today);
-    *response.mutable_member() = *std::move(stored);
-    return absl::OkStatus();
+    return AnswerMemberWrite(caller, member.id(), std::move(stored), today,
+                             *response.mutable_member());
   }
 
   absl::Status ListMembers(const Principal& caller, const v1::ListMembersRequest& request,
@@ -515,9 +492,12 @@ class RosterCore {
                      store_.ListMembers(filter, after_id, page_size + 1));
     const bool more = static_cast<int>(members.size()) > page_size;
     if (more) members.resize(page_size);
+    const periods::Date today = Today();
     for (rosterpb::Member& member : members) {
       ResolveAsOf(member, filter.as_of);
-      if (!auth::CanSeeManagementData(caller, CurrentTeam(member))) RedactManagementData(member);
+      if (!auth::CanSeeManagementData(caller, CurrentTeam(member, today))) {
+        RedactManagementData(member);
+      }
       *response.add_members() = std::move(member);
     }
     if (more) {
@@ -529,7 +509,7 @@ class RosterCore {
 
   absl::Status RecordTraining(const Principal& caller, const v1::RecordTrainingRequest& request,
                               v1::RecordTrainingResponse& response) {
-    RETURN_IF_ERROR(CheckIsWriter(caller));
+    RETURN_IF_ERROR(auth::CheckRole(caller, kWriters));
     const periods::Date today = Today();
     rosterpb::TrainingSession session = request.session();
     session.clear_id();
@@ -540,10 +520,13 @@ class RosterCore {
     ResolveAsOf(member, today);
     RETURN_IF_ERROR(auth::CheckCanWriteMember(caller, member.id(), member.team_id()));
     RETURN_IF_ERROR(CheckWritable(member, today));
-    if (ToDate(session.date()) < ToDate(member.hire_date())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "session.date: ", FormatIsoDate(ToDate(session.date())),
-          " is before the member's hire date ", FormatIsoDate(ToDate(member.hire_date()))));
+    ASSIGN_OR_RETURN(periods::Date day, periods::DateFromProto(session.date(), "session.date"));
+    ASSIGN_OR_RETURN(periods::Date hired,
+                     periods::DateFromProto(member.hire_date(), "member.hire_date"));
+    if (day < hired) {
+      return absl::InvalidArgumentError(absl::StrCat("session.date: ", FormatIsoDate(day),
+                                                     " is before the member's hire date ",
+                                                     FormatIsoDate(hired)));
     }
     session.set_id(NewId("tr_"));
     session.set_recorded_by(caller.subject);
@@ -601,8 +584,9 @@ class RosterCore {
     }
     if (more) {
       const rosterpb::TrainingSession& last = response.sessions(page_size - 1);
+      ASSIGN_OR_RETURN(periods::Date last_day, periods::DateFromProto(last.date(), "session.date"));
       response.set_next_page_token(page_tokens_.Encode(
-          scope, {FormatIsoDate(filter.as_of), FormatIsoDate(ToDate(last.date())), last.id()}));
+          scope, {FormatIsoDate(filter.as_of), FormatIsoDate(last_day), last.id()}));
     }
     return absl::OkStatus();
   }
@@ -655,14 +639,24 @@ class RosterCore {
   // matter for reports (GetTrainingCompliance uses the team's zone).
   periods::Date Today() const { return absl::ToCivilDay(Now(), absl::UTCTimeZone()); }
 
-  static periods::Date ToDate(const salesteam::type::v1::Date& date) {
-    return periods::Date(date.year(), date.month(), date.day());
-  }
-
   absl::StatusOr<periods::Date> AsOf(bool present, const salesteam::type::v1::Date& date,
                                      absl::string_view field) const {
     if (!present) return Today();
     return periods::DateFromProto(date, field);
+  }
+
+  // Every member write ends alike: the cached copy goes whatever the outcome
+  // (a write that failed may have raced one that committed), and the answer
+  // is the stored member as of today, as the caller may see it.
+  absl::Status AnswerMemberWrite(const Principal& caller, const std::string& member_id,
+                                 absl::StatusOr<rosterpb::Member> stored, periods::Date today,
+                                 rosterpb::Member& answer) {
+    members_cache_.Invalidate(MemberKey(member_id)).IgnoreError();
+    RETURN_IF_ERROR(stored.status());
+    ResolveAsOf(*stored, today);
+    if (!auth::CanSeeManagementData(caller, stored->team_id())) RedactManagementData(*stored);
+    answer = *std::move(stored);
+    return absl::OkStatus();
   }
 
   // A member by id through the cache: the stored record, unresolved.
@@ -674,18 +668,19 @@ class RosterCore {
   // The member's team today: whose managers see its management data. Value
   // tier and motivators are not dated, so a former team's manager does not
   // see the current assessment.
-  std::string CurrentTeam(const rosterpb::Member& member) const {
-    const rosterpb::Assignment* today = AssignmentOn(member, Today());
-    return today == nullptr ? std::string() : today->team_id();
+  static std::string CurrentTeam(const rosterpb::Member& member, periods::Date today) {
+    const rosterpb::Assignment* current = AssignmentOn(member, today);
+    return current == nullptr ? std::string() : current->team_id();
   }
 
   // Resolves `member` for `as_of`, checks the caller may read it, and hides
   // what the caller may not see. Reps read their own record and the members
   // of their team today, whatever day they ask about (a teammate who left is
   // another team's now); managers also the members their team had on as_of.
-  absl::Status ShowMember(const Principal& caller, periods::Date as_of, rosterpb::Member& member) {
+  static absl::Status ShowMember(const Principal& caller, periods::Date as_of, periods::Date today,
+                                 rosterpb::Member& member) {
     ResolveAsOf(member, as_of);
-    const std::string current_team = CurrentTeam(member);
+    const std::string current_team = CurrentTeam(member, today);
     bool readable = auth::CheckCanReadMember(caller, member.id(), current_team).ok();
     if (!readable && caller.role != Role::kRep) {
       readable = auth::CheckCanReadMember(caller, member.id(), member.team_id()).ok();
