@@ -10,6 +10,7 @@
 #include "services/roster/roster_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <iostream>
@@ -248,7 +249,7 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
 
     RosterServiceOptions options;
     options.page_token_key = kPageTokenKey;
-    options.clock = [] { return FixedNow(); };
+    options.clock = [this] { return FixedNow() + absl::Seconds(clock_advance_seconds_.load()); };
     service_ = std::make_unique<RosterServiceImpl>(db_.get(), cache_.get(), options);
 
     server::ServerOptions server_options;
@@ -551,6 +552,8 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
   rosterpb::Member rep_a2_;
   rosterpb::Member manager_b_;
   rosterpb::Member rep_b1_;
+  // Moves the service's clock forward from FixedNow() (tests of day changes).
+  std::atomic<int64_t> clock_advance_seconds_{0};
   std::string admin_token_;
   std::string service_token_;
   std::string manager_a_token_;
@@ -868,6 +871,32 @@ TEST_P(RosterServiceTest, ARepCannotReadAFormerTeammateThroughAPastDayNorLearnTh
                        GetMember(manager_a_token_, moved.id(), Day(2026, 2, 1)));
   EXPECT_EQ(by_manager.team_id(), team_a_.id());
   EXPECT_FALSE(by_manager.has_value_tier());  // management data follows the current team
+}
+
+TEST_P(RosterServiceTest, PagingMembersWithTheDefaultDayContinuesAcrossMidnight) {
+  // Team A has rep_a1_, rep_a2_ and manager_a_ today (2026-06-15).
+  rosterpb::ListMembersRequest request;
+  request.set_team_id(team_a_.id());
+  request.set_page_size(1);
+  ASSERT_OK_AND_ASSIGN(rosterpb::ListMembersResponse first, ListMembers(admin_token_, request));
+  ASSERT_FALSE(first.next_page_token().empty());
+  std::vector<std::string> seen = Ids(first.members());
+
+  // rep_a2_ leaves team A from 2026-06-16, and the service's day turns.
+  ASSERT_OK(MoveMember(admin_token_, rep_a2_, team_b_.id(), rosterpb::MEMBER_ROLE_FULL_CYCLE,
+                       Day(2026, 6, 16))
+                .status());
+  clock_advance_seconds_ = 24 * 60 * 60;
+
+  // The token still pages, and every page answers for the first page's day.
+  std::string token = first.next_page_token();
+  while (!token.empty()) {
+    request.set_page_token(token);
+    ASSERT_OK_AND_ASSIGN(rosterpb::ListMembersResponse page, ListMembers(admin_token_, request));
+    for (const std::string& id : Ids(page.members())) seen.push_back(id);
+    token = page.next_page_token();
+  }
+  EXPECT_THAT(seen, UnorderedElementsAre(rep_a1_.id(), rep_a2_.id(), manager_a_.id()));
 }
 
 TEST_P(RosterServiceTest, MoveMemberRecordsHistoryAndAsOfAnswersWhatWasTrueThen) {
