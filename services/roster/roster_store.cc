@@ -338,6 +338,17 @@ absl::StatusOr<rosterpb::Member> ReadMember(Executor& ex, absl::string_view memb
   return std::move(members.front());
 }
 
+// The member a team's manager_id names: absent when it is empty or names no
+// member (the checks say why that is refused).
+absl::StatusOr<std::optional<rosterpb::Member>> ReadTeamManager(Executor& ex,
+                                                                absl::string_view manager_id) {
+  if (manager_id.empty()) return std::nullopt;
+  absl::StatusOr<rosterpb::Member> read = ReadMember(ex, manager_id);
+  if (absl::IsNotFound(read.status())) return std::nullopt;
+  RETURN_IF_ERROR(read.status());
+  return *std::move(read);
+}
+
 // What a lifecycle write checks before it changes anything.
 struct MemberState {
   periods::Date hire_date;
@@ -398,15 +409,8 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
   absl::Status status = db_->Transact(
       [&](Transaction& tx) -> absl::Status {
         if (check_manager) {
-          std::optional<rosterpb::Member> manager;
-          if (!team.manager_id().empty()) {
-            absl::StatusOr<rosterpb::Member> read = ReadMember(tx, team.manager_id());
-            if (read.ok()) {
-              manager = *std::move(read);
-            } else if (!absl::IsNotFound(read.status())) {
-              return read.status();
-            }
-          }
+          ASSIGN_OR_RETURN(std::optional<rosterpb::Member> manager,
+                           ReadTeamManager(tx, team.manager_id()));
           RETURN_IF_ERROR(check_manager(manager));
         }
         return tx
@@ -431,24 +435,6 @@ absl::StatusOr<rosterpb::Team> RosterStore::GetTeam(absl::string_view team_id) {
       db_->Query(absl::StrCat("SELECT ", kTeamColumns, " FROM teams WHERE id = $1"), {team_id}));
   if (rows.empty()) return TeamNotFound(team_id);
   return TeamFromRow(rows.front());
-}
-
-absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::GetTeams(
-    absl::Span<const std::string> team_ids) {
-  const std::vector<absl::string_view> ids = UniqueIds(team_ids);
-  std::vector<rosterpb::Team> teams;
-  for (size_t start = 0; start < ids.size(); start += kMaxInList) {
-    std::vector<Param> params;
-    const std::string in_list =
-        AppendInList(absl::MakeConstSpan(ids).subspan(start, kMaxInList), params);
-    ASSIGN_OR_RETURN(ResultSet rows,
-                     db_->Query(absl::StrCat("SELECT ", kTeamColumns, " FROM teams WHERE id IN ",
-                                             in_list, " ORDER BY id"),
-                                params));
-    ASSIGN_OR_RETURN(std::vector<rosterpb::Team> chunk, TeamsFromRows(rows));
-    std::move(chunk.begin(), chunk.end(), std::back_inserter(teams));
-  }
-  return teams;
 }
 
 absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& team,
@@ -489,15 +475,8 @@ absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& tea
           ASSIGN_OR_RETURN(int64_t role, row.Int64(1));
           assignments.push_back({std::move(member), static_cast<rosterpb::MemberRole>(role)});
         }
-        std::optional<rosterpb::Member> manager;
-        if (!team.manager_id().empty()) {
-          absl::StatusOr<rosterpb::Member> read = ReadMember(tx, team.manager_id());
-          if (read.ok()) {
-            manager = *std::move(read);
-          } else if (!absl::IsNotFound(read.status())) {
-            return read.status();
-          }
-        }
+        ASSIGN_OR_RETURN(std::optional<rosterpb::Member> manager,
+                         ReadTeamManager(tx, team.manager_id()));
         return check(assignments, manager);
       },
       kCheckedWrite));
@@ -537,11 +516,6 @@ absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::ListTeams(
     std::move(chunk.begin(), chunk.end(), std::back_inserter(teams));
   }
   return teams;
-}
-
-absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::TeamsManagedBy(
-    absl::string_view member_id) {
-  return ReadTeamsManagedBy(*db_, member_id);
 }
 
 // ---- Members ----

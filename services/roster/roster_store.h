@@ -100,9 +100,6 @@ class RosterStore {
   // NOT_FOUND: `team "<id>" not found`.
   absl::StatusOr<rosterpb::Team> GetTeam(absl::string_view team_id);
 
-  // Which of `team_ids` exist (for the checks of another write).
-  absl::StatusOr<std::vector<rosterpb::Team>> GetTeams(absl::Span<const std::string> team_ids);
-
   // Replaces every mutable field of the stored team with `team`'s, when the
   // stored version is `expected_version`; the stored version becomes
   // expected_version + 1 and update_time `now`. Returns the stored team.
@@ -120,9 +117,6 @@ class RosterStore {
   absl::StatusOr<std::vector<rosterpb::Team>> ListTeams(
       const std::optional<std::vector<std::string>>& only_ids, absl::string_view after_id,
       int limit);
-
-  // The teams whose manager_id is `member_id`.
-  absl::StatusOr<std::vector<rosterpb::Team>> TeamsManagedBy(absl::string_view member_id);
 
   // ---- Members ----
 

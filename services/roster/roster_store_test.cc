@@ -198,14 +198,6 @@ TEST_P(RosterStoreTest, GetTeamNamesTheMissingId) {
               StatusIs(absl::StatusCode::kNotFound, "team \"tm_nope\" not found"));
 }
 
-TEST_P(RosterStoreTest, GetTeamsAnswersTheExistingOnesOnce) {
-  ASSERT_OK_AND_ASSIGN(std::vector<rosterpb::Team> teams,
-                       store().GetTeams({"tm_b", "tm_x", "tm_a", "tm_b"}));
-  std::vector<std::string> ids;
-  for (const rosterpb::Team& t : teams) ids.push_back(t.id());
-  EXPECT_THAT(ids, UnorderedElementsAreArray({"tm_a", "tm_b"}));
-}
-
 TEST_P(RosterStoreTest, UpdateTeamReplacesFieldsAndBumpsVersion) {
   rosterpb::Team team = MakeTeam("tm_a");
   team.set_name("Renamed");
