@@ -308,7 +308,13 @@ absl::Status ExplainMemberConflict(store::Database& db, absl::Status status,
 // ---- Member reads and checks shared by the writes ----
 
 // The writes whose checks read other rows (see TeamCheck in the header).
-const store::TransactOptions kCheckedWrite{.isolation = store::Isolation::kSerializable};
+// Concurrent writers to one team (or one email) make PostgreSQL cancel all
+// but one of them as serialization failures; each retry then sees the
+// winner's commit and gives its own answer (ALREADY_EXISTS, a failed check),
+// so allow enough retries (with Transact's growing random pause) for a burst
+// of writers to drain rather than hand a bare ABORTED to the caller.
+const store::TransactOptions kCheckedWrite{.isolation = store::Isolation::kSerializable,
+                                           .max_attempts = 10};
 
 absl::StatusOr<rosterpb::Team> ReadTeam(Executor& ex, absl::string_view team_id) {
   ASSIGN_OR_RETURN(
