@@ -1,0 +1,113 @@
+// The activity service's SQL: recording batches of attributed activities
+// exactly once together with the daily aggregates and funnel steps they
+// change (one transaction), listing activities, and reading the aggregates
+// that KPIs and leaderboards are computed from. Runs on SQLite and
+// PostgreSQL alike (the tables are in migrations/0001_create_activity.sql).
+#ifndef SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
+#define SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/store/database.h"
+#include "services/activity/domain.h"
+
+namespace salesteam::activity {
+
+// The 64-bit fingerprint of an activity_id the store is keyed by (the first
+// 8 bytes of its SHA-256).
+int64_t ActivityIdHash(absl::string_view activity_id);
+
+// One validated, attributed activity to record. Borrows the activity.
+struct NewActivity {
+  const activitypb::Activity* activity = nullptr;
+  int64_t id_hash = 0;
+  absl::Time occurred_at;
+  Attribution attribution;
+};
+
+enum class RecordOutcome {
+  kAccepted,
+  // The activity_id was recorded before.
+  kDuplicate,
+  // Another activity_id with the same fingerprint was recorded before; this
+  // one cannot be stored (about one chance in 10^12 per pair of ids).
+  kFingerprintCollision,
+};
+
+// One stored activity, as ListActivities returns it.
+struct ListQuery {
+  // Exactly one of the two.
+  std::string member_id;
+  std::string team_id;
+  std::optional<absl::Time> start;              // inclusive
+  std::optional<absl::Time> end;                // exclusive
+  std::vector<activitypb::ActivityType> types;  // empty: all
+  int limit = 100;
+  // Continue after this (occurred_at_us, id_hash), exclusive, newest first.
+  std::optional<std::pair<int64_t, int64_t>> after;
+};
+
+struct ListPage {
+  std::vector<activitypb::Activity> activities;
+  // The cursor of the last activity when more may follow.
+  std::optional<std::pair<int64_t, int64_t>> next;
+};
+
+// One member's totals of one type on one day (leaderboard rebuilds).
+struct MemberDayTotals {
+  std::string member_id;
+  DailyTotals totals;
+};
+
+// A member's rows of one day also say which team they counted for.
+struct MemberDailyTotals {
+  std::string team_id;
+  DailyTotals totals;
+};
+
+class ActivityStore {
+ public:
+  explicit ActivityStore(store::Database* db) : db_(db) {}
+
+  // Records `batch` in one transaction and returns an outcome per item, in
+  // order. The ids in `batch` must be distinct (the caller answers repeats
+  // within a batch itself). Accepted items add to activity_daily,
+  // deal_steps and team_day_counts in the same transaction.
+  absl::StatusOr<std::vector<RecordOutcome>> Record(absl::Span<const NewActivity> batch,
+                                                    absl::Time record_time);
+
+  absl::StatusOr<ListPage> List(const ListQuery& query);
+
+  // activity_daily rows of a member, days in [start, end).
+  absl::StatusOr<std::vector<MemberDailyTotals>> MemberTotals(absl::string_view member_id,
+                                                              Date start, Date end);
+  // activity_daily summed over a team's members, per day and type.
+  absl::StatusOr<std::vector<DailyTotals>> TeamTotals(absl::string_view team_id, Date start,
+                                                      Date end);
+  // Per-member rows of one team and day (to rebuild its leaderboard).
+  absl::StatusOr<std::vector<MemberDayTotals>> TeamDayMemberTotals(absl::string_view team_id,
+                                                                   Date day);
+  // Per-member rows of a team over days in [start, end).
+  absl::StatusOr<std::vector<MemberDayTotals>> TeamMemberTotals(absl::string_view team_id,
+                                                                Date start, Date end);
+  // How many activities the team recorded on each day of [start, end) that
+  // has any (days without activity are absent).
+  absl::StatusOr<std::vector<std::pair<Date, int64_t>>> TeamDayCounts(absl::string_view team_id,
+                                                                      Date start, Date end);
+  // All recorded activities (tests and tools).
+  absl::StatusOr<int64_t> CountActivities();
+
+ private:
+  store::Database* db_;
+};
+
+}  // namespace salesteam::activity
+
+#endif  // SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
