@@ -176,6 +176,10 @@ struct DatabaseOptions {
   absl::Duration sqlite_busy_timeout = absl::Seconds(5);
   // SQLite: reader connections beside the one writer (0 for :memory:).
   int sqlite_readers = 4;
+  // SQLite: the writer's page cache. Write-heavy tables with random keys
+  // (an idempotency index) re-read their pages on every insert once the index
+  // outgrows the cache; readers keep SQLite's default (2 MiB).
+  int sqlite_writer_cache_mib = 32;
 
   // PostgreSQL: the most connections open at once.
   int postgres_pool_size = 8;

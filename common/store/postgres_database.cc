@@ -35,8 +35,11 @@ constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
 constexpr Oid kNumericOid = 1700;
 
-// PostgreSQL accepts at most this many parameters in one statement.
-constexpr size_t kMaxParams = 65535;
+// PostgreSQL accepts up to 65,535 parameters in one statement, but libpq
+// (15) refuses a ParameterDescription message over 30,000 bytes (4 bytes per
+// parameter) as "lost synchronization with server", so a prepared statement
+// must stay well under 7,500 parameters.
+constexpr size_t kMaxParams = 7000;
 
 absl::string_view Field(const PGresult* res, int field) {
   const char* value = PQresultErrorField(res, field);
@@ -448,7 +451,17 @@ class PostgresTransaction final : public internal::TransactionBase {
     int64_t changed = 0;
     std::string& sql = conn_->scratch();
     for (size_t first = 0; first < rows;) {
-      const size_t count = std::min(max_rows, rows - first);
+      // Full chunks, then the rest in chunks of 256, 64, 16, 4 and 1 rows,
+      // so that any batch size prepares at most six statement texts.
+      size_t count = std::min(max_rows, rows - first);
+      if (count < max_rows) {
+        for (size_t size : {size_t{256}, size_t{64}, size_t{16}, size_t{4}, size_t{1}}) {
+          if (size <= count) {
+            count = size;
+            break;
+          }
+        }
+      }
       sql.assign(insert_head.data(), insert_head.size());
       sql.append(" VALUES ");
       internal::AppendValuesRows(&sql, Dialect::kPostgres, columns_per_row,
