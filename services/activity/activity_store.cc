@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,10 +26,10 @@ using store::ResultSet;
 using store::Row;
 using store::Transaction;
 
-constexpr int kActivityColumns = 16;
+constexpr int kActivityColumns = 18;
 constexpr absl::string_view kInsertActivity =
-    "INSERT INTO activities (id_hash, activity_id, member_id, team_id, role, type, "
-    "occurred_at_us, local_day, deal_id, amount_minor, currency_code, minutes, selling, "
+    "INSERT INTO activities (id_hash, id_check, activity_id, member_id, team_id, role, type, "
+    "occurred_at_us, utc_day, local_day, deal_id, amount_minor, currency_code, minutes, selling, "
     "out_of_stage, source_system, record_time_us)";
 constexpr absl::string_view kActivityColumnsList =
     "id_hash, activity_id, member_id, team_id, role, type, occurred_at_us, local_day, deal_id, "
@@ -101,6 +102,13 @@ absl::StatusOr<std::vector<bool>> InsertNew(Transaction& tx, absl::string_view h
     start += n;
   }
   return inserted;
+}
+
+constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
+
+// The UTC day of an instant, as days since 1970-01-01 (floor, also before).
+int64_t UtcDay(int64_t micros) {
+  return micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
 }
 
 std::string HashKey(int64_t hash) { return std::string(reinterpret_cast<char*>(&hash), 8); }
@@ -179,126 +187,287 @@ absl::StatusOr<DailyTotals> TotalsFromRow(const Row& row, size_t first) {
 
 }  // namespace
 
-int64_t ActivityIdHash(absl::string_view activity_id) {
+namespace {
+
+std::pair<int64_t, int64_t> Fingerprint(absl::string_view activity_id) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(activity_id.data()), activity_id.size(), digest);
   int64_t hash;
+  int64_t check;
   std::memcpy(&hash, digest, sizeof(hash));
-  return hash;
+  std::memcpy(&check, digest + sizeof(hash), sizeof(check));
+  return {hash, check};
 }
+
+}  // namespace
+
+int64_t ActivityIdHash(absl::string_view activity_id) { return Fingerprint(activity_id).first; }
+
+int64_t ActivityIdCheck(absl::string_view activity_id) { return Fingerprint(activity_id).second; }
+
+// One Record call waiting to be written.
+struct ActivityStore::Pending {
+  absl::Span<const NewActivity> batch;
+  absl::Time record_time;
+  std::vector<RecordOutcome> outcomes;
+  absl::Status status;
+  bool done = false;
+};
+
+// The calls one transaction writes, and its view of their items.
+struct ActivityStore::Group {
+  struct Item {
+    Pending* request;
+    int index;  // in request->batch
+    const NewActivity* activity;
+    int64_t id_check;
+    int64_t occurred_us;
+    int64_t day;
+    int64_t record_us;
+  };
+  std::vector<Pending*> requests;
+  // The first occurrence of each id in the group, in id_hash order (index
+  // locks in one order: concurrent groups never deadlock on PostgreSQL).
+  std::vector<Item> items;
+  // Later occurrences: (item, index into items of the first).
+  std::vector<std::pair<Item, size_t>> repeats;
+};
+
+ActivityStore::ActivityStore(store::Database* db, ActivityStoreOptions options)
+    : db_(db), options_(options) {}
+
+ActivityStore::~ActivityStore() = default;
 
 absl::StatusOr<std::vector<RecordOutcome>> ActivityStore::Record(
     absl::Span<const NewActivity> batch, absl::Time record_time) {
-  std::vector<RecordOutcome> outcomes(batch.size(), RecordOutcome::kDuplicate);
-  if (batch.empty()) return outcomes;
-  // Rows go in fingerprint order, so that concurrent batches that share ids
-  // take their index locks in one order and never deadlock (PostgreSQL).
-  std::vector<int> order(batch.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](int a, int b) { return batch[a].id_hash < batch[b].id_hash; });
-  const int64_t record_us = absl::ToUnixMicros(record_time);
-  std::vector<int64_t> occurred_us(batch.size());
-  std::vector<int64_t> days(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    occurred_us[i] = absl::ToUnixMicros(batch[i].occurred_at);
-    days[i] = DayNumber(batch[i].attribution.local_day);
-  }
-  const int shard = absl::Uniform(absl::BitGen(), 0, kShards);
-
-  absl::Status status = db_->Transact([&](Transaction& tx) -> absl::Status {
-    std::fill(outcomes.begin(), outcomes.end(), RecordOutcome::kDuplicate);
-    std::vector<Param> values;
-    values.reserve(batch.size() * kActivityColumns);
-    for (int i : order) {
-      const NewActivity& item = batch[i];
-      const activitypb::Activity& a = *item.activity;
-      values.push_back(item.id_hash);
-      values.push_back(a.activity_id());
-      values.push_back(a.member_id());
-      values.push_back(item.attribution.team_id);
-      values.push_back(static_cast<int64_t>(item.attribution.role));
-      values.push_back(static_cast<int64_t>(a.type()));
-      values.push_back(occurred_us[i]);
-      values.push_back(days[i]);
-      values.push_back(a.deal_id().empty() ? Param() : Param(a.deal_id()));
-      values.push_back(a.has_amount() ? Param(a.amount().minor_units()) : Param());
-      values.push_back(a.has_amount() ? Param(a.amount().currency_code()) : Param());
-      values.push_back(static_cast<int64_t>(a.minutes()));
-      values.push_back(a.selling());
-      values.push_back(item.attribution.out_of_stage);
-      values.push_back(a.source_system());
-      values.push_back(record_us);
+  if (batch.empty()) return std::vector<RecordOutcome>{};
+  Pending pending;
+  pending.batch = batch;
+  pending.record_time = record_time;
+  pending.outcomes.assign(batch.size(), RecordOutcome::kDuplicate);
+  const int max_writers =
+      db_->dialect() == Dialect::kSqlite ? 1 : std::max(1, options_.postgres_writers);
+  queue_mu_.Lock();
+  queue_.push_back(&pending);
+  while (!pending.done) {
+    if (writers_ >= max_writers || queue_.empty()) {
+      queue_changed_.Wait(&queue_mu_);
+      continue;
     }
-    ASSIGN_OR_RETURN(std::vector<bool> inserted,
-                     InsertNew(
-                         tx, kInsertActivity, kActivityColumns, values,
-                         "ON CONFLICT (id_hash) DO NOTHING", "id_hash",
-                         [](const Row& row) -> absl::StatusOr<std::string> {
-                           ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));
-                           return HashKey(hash);
-                         },
-                         [&](int r) { return HashKey(batch[order[r]].id_hash); }));
+    // Lead: write the waiting calls, oldest first, up to the group size.
+    Group group;
+    size_t taken = 0;
+    size_t activities = 0;
+    while (taken < queue_.size() &&
+           (taken == 0 || activities + queue_[taken]->batch.size() <=
+                              static_cast<size_t>(options_.max_group_activities))) {
+      activities += queue_[taken]->batch.size();
+      ++taken;
+    }
+    group.requests.assign(queue_.begin(), queue_.begin() + taken);
+    queue_.erase(queue_.begin(), queue_.begin() + taken);
+    ++writers_;
+    queue_mu_.Unlock();
+    const absl::Status status = CommitGroup(group);
+    queue_mu_.Lock();
+    --writers_;
+    for (Pending* request : group.requests) {
+      request->status = status;
+      request->done = true;
+    }
+    queue_changed_.SignalAll();
+  }
+  queue_mu_.Unlock();
+  if (!pending.status.ok()) return pending.status;
+  return std::move(pending.outcomes);
+}
 
-    // Ids already present: a repeat, or (when the stored id differs) a
-    // fingerprint collision.
-    std::vector<int> repeats;
-    for (size_t r = 0; r < order.size(); ++r) {
-      if (inserted[r]) {
-        outcomes[order[r]] = RecordOutcome::kAccepted;
-      } else {
-        repeats.push_back(order[r]);
+absl::Status ActivityStore::LoadRecentIds() {
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   db_->Query("SELECT id_hash, id_check FROM activities WHERE rowid > "
+                              "(SELECT last_rowid FROM activity_ids_merged WHERE id = 1)"));
+  recent_.clear();
+  recent_.reserve(rows.size());
+  for (Row row : rows) {
+    ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));
+    ASSIGN_OR_RETURN(int64_t check, row.Int64(1));
+    recent_.emplace(hash, check);
+  }
+  recent_loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ActivityStore::MergeRecentIds() {
+  RETURN_IF_ERROR(db_->Transact([](Transaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO activity_ids (id_hash, id_check) "
+                               "SELECT id_hash, id_check FROM activities WHERE rowid > "
+                               "(SELECT last_rowid FROM activity_ids_merged WHERE id = 1) "
+                               "ORDER BY id_hash")
+                        .status());
+    return tx
+        .Execute(
+            "UPDATE activity_ids_merged SET last_rowid = "
+            "(SELECT COALESCE(MAX(rowid), 0) FROM activities) WHERE id = 1")
+        .status();
+  }));
+  recent_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status ActivityStore::CommitGroup(Group& group) {
+  // Every item, in id_hash order; the first occurrence of each id (in call
+  // order) is the one written.
+  std::vector<Group::Item> all;
+  for (Pending* request : group.requests) {
+    const int64_t record_us = absl::ToUnixMicros(request->record_time);
+    for (size_t i = 0; i < request->batch.size(); ++i) {
+      const NewActivity& activity = request->batch[i];
+      all.push_back({request, static_cast<int>(i), &activity,
+                     ActivityIdCheck(activity.activity->activity_id()),
+                     absl::ToUnixMicros(activity.occurred_at),
+                     DayNumber(activity.attribution.local_day), record_us});
+    }
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Group::Item& a, const Group::Item& b) {
+    return a.activity->id_hash < b.activity->id_hash;
+  });
+  for (const Group::Item& item : all) {
+    if (!group.items.empty() && group.items.back().activity->id_hash == item.activity->id_hash) {
+      group.repeats.emplace_back(item, group.items.size() - 1);
+    } else {
+      group.items.push_back(item);
+    }
+  }
+  const std::vector<Group::Item>& items = group.items;
+  const bool sqlite = db_->dialect() == Dialect::kSqlite;
+  const int shard = absl::Uniform(absl::BitGen(), 0, kShards);
+  std::vector<RecordOutcome> outcome(items.size());
+
+  absl::MutexLock write_lock(&write_mu_);
+  if (sqlite && !recent_loaded_) RETURN_IF_ERROR(LoadRecentIds());
+  absl::Status status = db_->Transact([&](Transaction& tx) -> absl::Status {
+    std::fill(outcome.begin(), outcome.end(), RecordOutcome::kAccepted);
+    auto judge = [&](size_t k, int64_t stored_check) {
+      outcome[k] = stored_check == items[k].id_check ? RecordOutcome::kDuplicate
+                                                     : RecordOutcome::kFingerprintCollision;
+    };
+    // Which ids were recorded before, and their id_check.
+    std::vector<size_t> unknown;
+    if (sqlite) {
+      for (size_t k = 0; k < items.size(); ++k) {
+        auto it = recent_.find(items[k].activity->id_hash);
+        if (it != recent_.end()) {
+          judge(k, it->second);
+        } else {
+          unknown.push_back(k);
+        }
+      }
+    } else {
+      std::vector<Param> ids;
+      ids.reserve(items.size() * 2);
+      for (const Group::Item& item : items) {
+        ids.push_back(item.activity->id_hash);
+        ids.push_back(item.id_check);
+      }
+      ASSIGN_OR_RETURN(std::vector<bool> inserted,
+                       InsertNew(
+                           tx, "INSERT INTO activity_ids (id_hash, id_check)", 2, ids,
+                           "ON CONFLICT (id_hash) DO NOTHING", "id_hash",
+                           [](const Row& row) -> absl::StatusOr<std::string> {
+                             ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));
+                             return HashKey(hash);
+                           },
+                           [&](int r) { return HashKey(items[r].activity->id_hash); }));
+      for (size_t k = 0; k < items.size(); ++k) {
+        if (!inserted[k]) unknown.push_back(k);
       }
     }
-    for (size_t start = 0; start < repeats.size();) {
-      const int n = ChunkAt(static_cast<int>(repeats.size() - start));
+    for (size_t start = 0; start < unknown.size();) {
+      const int n = ChunkAt(static_cast<int>(unknown.size() - start));
       std::vector<Param> hashes;
-      for (int k = 0; k < n; ++k) hashes.push_back(batch[repeats[start + k]].id_hash);
+      hashes.reserve(n);
+      for (int j = 0; j < n; ++j) hashes.push_back(items[unknown[start + j]].activity->id_hash);
       ASSIGN_OR_RETURN(ResultSet stored,
-                       tx.Query(absl::StrCat("SELECT id_hash, activity_id FROM activities "
+                       tx.Query(absl::StrCat("SELECT id_hash, id_check FROM activity_ids "
                                              "WHERE id_hash IN (",
                                              ParamList(n), ")"),
                                 hashes));
-      absl::flat_hash_map<int64_t, std::string> stored_ids;
+      absl::flat_hash_map<int64_t, int64_t> checks;
       for (Row row : stored) {
         ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));
-        ASSIGN_OR_RETURN(std::string id, row.Text(1));
-        stored_ids.emplace(hash, std::move(id));
+        ASSIGN_OR_RETURN(int64_t check, row.Int64(1));
+        checks.emplace(hash, check);
       }
-      for (int k = 0; k < n; ++k) {
-        const NewActivity& item = batch[repeats[start + k]];
-        auto it = stored_ids.find(item.id_hash);
-        if (it != stored_ids.end() && it->second != item.activity->activity_id()) {
-          outcomes[repeats[start + k]] = RecordOutcome::kFingerprintCollision;
+      for (int j = 0; j < n; ++j) {
+        const size_t k = unknown[start + j];
+        auto it = checks.find(items[k].activity->id_hash);
+        if (it != checks.end()) {
+          judge(k, it->second);
+        } else if (!sqlite) {
+          // Inserted by a concurrent transaction that has not committed
+          // yet cannot happen (ON CONFLICT waited for it); absent here
+          // means a bug, not a race.
+          return absl::InternalError("activity_ids: an id neither inserted nor found");
         }
       }
       start += n;
     }
 
+    // The activities.
+    std::vector<Param> values;
+    values.reserve(items.size() * kActivityColumns);
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (outcome[k] != RecordOutcome::kAccepted) continue;
+      const Group::Item& item = items[k];
+      const NewActivity& na = *item.activity;
+      const activitypb::Activity& a = *na.activity;
+      values.push_back(na.id_hash);
+      values.push_back(item.id_check);
+      values.push_back(a.activity_id());
+      values.push_back(a.member_id());
+      values.push_back(na.attribution.team_id);
+      values.push_back(static_cast<int64_t>(na.attribution.role));
+      values.push_back(static_cast<int64_t>(a.type()));
+      values.push_back(item.occurred_us);
+      values.push_back(UtcDay(item.occurred_us));
+      values.push_back(item.day);
+      values.push_back(a.deal_id().empty() ? Param() : Param(a.deal_id()));
+      values.push_back(a.has_amount() ? Param(a.amount().minor_units()) : Param());
+      values.push_back(a.has_amount() ? Param(a.amount().currency_code()) : Param());
+      values.push_back(static_cast<int64_t>(a.minutes()));
+      values.push_back(a.selling());
+      values.push_back(na.attribution.out_of_stage);
+      values.push_back(a.source_system());
+      values.push_back(item.record_us);
+    }
+    if (values.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(tx.InsertRows(kInsertActivity, kActivityColumns, values).status());
+
     // Funnel steps: a deal counts once per step, on its first activity.
-    std::vector<int> funnel_items;
-    std::map<std::pair<absl::string_view, int>, int> first_step;
-    std::vector<bool> counts_in_funnel(batch.size(), false);
-    for (int i : order) {
-      if (outcomes[i] != RecordOutcome::kAccepted) continue;
-      const activitypb::Activity& a = *batch[i].activity;
+    std::vector<bool> counts_in_funnel(items.size(), false);
+    std::vector<size_t> funnel_items;
+    absl::flat_hash_set<std::pair<absl::string_view, int>> first_step;
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (outcome[k] != RecordOutcome::kAccepted) continue;
+      const activitypb::Activity& a = *items[k].activity->activity;
       const int step = FunnelStepOf(a.type());
       if (step == 0) continue;
       if (a.deal_id().empty()) {
-        counts_in_funnel[i] = true;
-      } else if (first_step.emplace(std::make_pair(absl::string_view(a.deal_id()), step), i)
-                     .second) {
-        funnel_items.push_back(i);
+        counts_in_funnel[k] = true;
+      } else if (first_step.emplace(absl::string_view(a.deal_id()), step).second) {
+        funnel_items.push_back(k);
       }
     }
     if (!funnel_items.empty()) {
       std::vector<int64_t> steps;
       steps.reserve(funnel_items.size());
-      for (int i : funnel_items) steps.push_back(FunnelStepOf(batch[i].activity->type()));
       std::vector<Param> step_values;
-      for (size_t k = 0; k < funnel_items.size(); ++k) {
-        step_values.push_back(batch[funnel_items[k]].activity->deal_id());
-        step_values.push_back(steps[k]);
+      step_values.reserve(funnel_items.size() * 2);
+      for (size_t k : funnel_items)
+        steps.push_back(FunnelStepOf(items[k].activity->activity->type()));
+      for (size_t j = 0; j < funnel_items.size(); ++j) {
+        step_values.push_back(items[funnel_items[j]].activity->activity->deal_id());
+        step_values.push_back(steps[j]);
       }
       ASSIGN_OR_RETURN(std::vector<bool> new_steps,
                        InsertNew(
@@ -310,43 +479,43 @@ absl::StatusOr<std::vector<RecordOutcome>> ActivityStore::Record(
                              return absl::StrCat(step, ":", deal);
                            },
                            [&](int r) {
-                             return absl::StrCat(steps[r], ":",
-                                                 batch[funnel_items[r]].activity->deal_id());
+                             return absl::StrCat(
+                                 steps[r], ":",
+                                 items[funnel_items[r]].activity->activity->deal_id());
                            }));
-      for (size_t k = 0; k < funnel_items.size(); ++k) {
-        if (new_steps[k]) counts_in_funnel[funnel_items[k]] = true;
+      for (size_t j = 0; j < funnel_items.size(); ++j) {
+        if (new_steps[j]) counts_in_funnel[funnel_items[j]] = true;
       }
     }
 
     // The daily aggregates and per-team-day counts, in key order.
     std::map<DailyKey, DailyDelta> daily;
     std::map<std::pair<absl::string_view, int64_t>, int64_t> team_days;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (outcomes[i] != RecordOutcome::kAccepted) continue;
-      const NewActivity& item = batch[i];
-      const activitypb::Activity& a = *item.activity;
-      DailyDelta& d = daily[DailyKey{a.member_id(), days[i], static_cast<int>(a.type())}];
-      d.team_id = item.attribution.team_id;
-      d.role = static_cast<int64_t>(item.attribution.role);
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (outcome[k] != RecordOutcome::kAccepted) continue;
+      const NewActivity& na = *items[k].activity;
+      const activitypb::Activity& a = *na.activity;
+      DailyDelta& d = daily[DailyKey{a.member_id(), items[k].day, static_cast<int>(a.type())}];
+      d.team_id = na.attribution.team_id;
+      d.role = static_cast<int64_t>(na.attribution.role);
       d.count += 1;
       if (a.type() == activitypb::ACTIVITY_TYPE_DEAL_WON) d.amount += a.amount().minor_units();
       d.minutes += a.minutes();
       if (a.selling()) d.selling += a.minutes();
-      if (counts_in_funnel[i]) d.funnel += 1;
-      if (item.attribution.out_of_stage) d.out_of_stage += 1;
-      team_days[{item.attribution.team_id, days[i]}] += 1;
+      if (counts_in_funnel[k]) d.funnel += 1;
+      if (na.attribution.out_of_stage) d.out_of_stage += 1;
+      team_days[{na.attribution.team_id, items[k].day}] += 1;
     }
-    if (daily.empty()) return absl::OkStatus();
     std::vector<int64_t> types;
     types.reserve(daily.size());
     for (const auto& [key, delta] : daily) types.push_back(key.type);
     std::vector<Param> rows;
     rows.reserve(daily.size() * 11);
-    size_t k = 0;
+    size_t t = 0;
     for (const auto& [key, delta] : daily) {
       rows.push_back(key.member_id);
       rows.push_back(key.day);
-      rows.push_back(types[k++]);
+      rows.push_back(types[t++]);
       rows.push_back(delta.team_id);
       rows.push_back(delta.role);
       rows.push_back(delta.count);
@@ -372,6 +541,7 @@ absl::StatusOr<std::vector<RecordOutcome>> ActivityStore::Record(
               "excluded.out_of_stage_count")
             .status());
     std::vector<Param> counts;
+    counts.reserve(team_days.size() * 4);
     for (const auto& [key, n] : team_days) {
       counts.push_back(key.first);
       counts.push_back(key.second);
@@ -386,7 +556,27 @@ absl::StatusOr<std::vector<RecordOutcome>> ActivityStore::Record(
         .status();
   });
   RETURN_IF_ERROR(status);
-  return outcomes;
+
+  for (size_t k = 0; k < items.size(); ++k) {
+    items[k].request->outcomes[items[k].index] = outcome[k];
+    if (sqlite && outcome[k] == RecordOutcome::kAccepted) {
+      recent_.emplace(items[k].activity->id_hash, items[k].id_check);
+    }
+  }
+  for (const auto& [item, first] : group.repeats) {
+    // A repeat within the group: the same id as a written (or known) one,
+    // unless only the fingerprint is shared.
+    item.request->outcomes[item.index] = item.id_check == items[first].id_check
+                                             ? RecordOutcome::kDuplicate
+                                             : RecordOutcome::kFingerprintCollision;
+  }
+  if (sqlite && static_cast<int64_t>(recent_.size()) >= options_.sqlite_merge_threshold) {
+    // The group is committed whatever happens here; a failed merge is tried
+    // again after the next group.
+    absl::Status merged = MergeRecentIds();
+    if (!merged.ok()) recent_loaded_ = false;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ListPage> ActivityStore::List(const ListQuery& query) {
@@ -400,16 +590,23 @@ absl::StatusOr<ListPage> ActivityStore::List(const ListQuery& query) {
     absl::StrAppend(&sql, "team_id = $1");
   }
   std::vector<int64_t> numbers;
-  numbers.reserve(4 + query.types.size());
-  if (query.start.has_value()) {
-    numbers.push_back(absl::ToUnixMicros(*query.start));
+  numbers.reserve(8 + query.types.size());
+  // Bounds on utc_day let the (member_id | team_id, utc_day) index narrow
+  // the scan; the bounds on the instant make it exact.
+  auto bound = [&](absl::string_view condition, int64_t value) {
+    numbers.push_back(value);
     params.push_back(numbers.back());
-    absl::StrAppend(&sql, " AND occurred_at_us >= $", params.size());
+    absl::StrAppend(&sql, " AND ", condition, " $", params.size());
+  };
+  if (query.start.has_value()) {
+    const int64_t start_us = absl::ToUnixMicros(*query.start);
+    bound("utc_day >=", UtcDay(start_us));
+    bound("occurred_at_us >=", start_us);
   }
   if (query.end.has_value()) {
-    numbers.push_back(absl::ToUnixMicros(*query.end));
-    params.push_back(numbers.back());
-    absl::StrAppend(&sql, " AND occurred_at_us < $", params.size());
+    const int64_t end_us = absl::ToUnixMicros(*query.end);
+    bound("utc_day <=", UtcDay(end_us - 1));
+    bound("occurred_at_us <", end_us);
   }
   if (!query.types.empty()) {
     absl::StrAppend(&sql, " AND type IN (");
@@ -420,6 +617,7 @@ absl::StatusOr<ListPage> ActivityStore::List(const ListQuery& query) {
     absl::StrAppend(&sql, ")");
   }
   if (query.after.has_value()) {
+    bound("utc_day <=", UtcDay(query.after->first));
     params.push_back(query.after->first);
     params.push_back(query.after->first);
     params.push_back(query.after->second);
@@ -428,7 +626,8 @@ absl::StatusOr<ListPage> ActivityStore::List(const ListQuery& query) {
                     " AND id_hash < $", n, "))");
   }
   params.push_back(static_cast<int64_t>(query.limit) + 1);
-  absl::StrAppend(&sql, " ORDER BY occurred_at_us DESC, id_hash DESC LIMIT $", params.size());
+  absl::StrAppend(&sql, " ORDER BY utc_day DESC, occurred_at_us DESC, id_hash DESC LIMIT $",
+                  params.size());
   ASSIGN_OR_RETURN(ResultSet rows, db_->Query(sql, params));
   ListPage page;
   for (Row row : rows) {

@@ -11,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/store/database.h"
@@ -21,8 +24,10 @@
 namespace salesteam::activity {
 
 // The 64-bit fingerprint of an activity_id the store is keyed by (the first
-// 8 bytes of its SHA-256).
+// 8 bytes of its SHA-256), and the next 8 bytes, which tell a repeat from a
+// fingerprint collision.
 int64_t ActivityIdHash(absl::string_view activity_id);
+int64_t ActivityIdCheck(absl::string_view activity_id);
 
 // One validated, attributed activity to record. Borrows the activity.
 struct NewActivity {
@@ -72,14 +77,32 @@ struct MemberDailyTotals {
   DailyTotals totals;
 };
 
+struct ActivityStoreOptions {
+  // SQLite: ids recorded since the last merge into activity_ids are held in
+  // memory (about 40 bytes each); at this many they are merged in one sorted
+  // pass.
+  int64_t sqlite_merge_threshold = 1000000;
+  // Group commit: concurrent Record calls are written together, in one
+  // transaction of at most this many activities.
+  int max_group_activities = 20000;
+  // Transactions writing groups at once (PostgreSQL; SQLite has one writer).
+  int postgres_writers = 2;
+};
+
+// Thread-safe. Concurrent Record calls are committed together (group
+// commit): one caller writes the waiting batches in one transaction while
+// the others wait for it, so that a commit's fsync and its index pages are
+// shared by many batches.
 class ActivityStore {
  public:
-  explicit ActivityStore(store::Database* db) : db_(db) {}
+  explicit ActivityStore(store::Database* db, ActivityStoreOptions options = {});
+  ~ActivityStore();
 
-  // Records `batch` in one transaction and returns an outcome per item, in
-  // order. The ids in `batch` must be distinct (the caller answers repeats
-  // within a batch itself). Accepted items add to activity_daily,
-  // deal_steps and team_day_counts in the same transaction.
+  // Records `batch` and returns an outcome per item, in order, once the
+  // accepted items are committed. A repeated id within `batch` (or within a
+  // group) is kDuplicate after its first occurrence. Accepted items add to
+  // activity_daily, deal_steps and team_day_counts in the same transaction.
+  // An error means nothing of `batch` was recorded.
   absl::StatusOr<std::vector<RecordOutcome>> Record(absl::Span<const NewActivity> batch,
                                                     absl::Time record_time);
 
@@ -105,7 +128,26 @@ class ActivityStore {
   absl::StatusOr<int64_t> CountActivities();
 
  private:
+  struct Pending;
+  struct Group;
+  // Writes `group` in one transaction and fills each request's outcomes.
+  absl::Status CommitGroup(Group& group);
+  absl::Status LoadRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status MergeRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
   store::Database* db_;
+  const ActivityStoreOptions options_;
+
+  absl::Mutex queue_mu_;
+  absl::CondVar queue_changed_;
+  std::vector<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  int writers_ ABSL_GUARDED_BY(queue_mu_) = 0;
+
+  // SQLite only: the ids recorded after the merge watermark (id_hash ->
+  // id_check), guarded by the single writer.
+  absl::Mutex write_mu_;
+  bool recent_loaded_ ABSL_GUARDED_BY(write_mu_) = false;
+  absl::flat_hash_map<int64_t, int64_t> recent_ ABSL_GUARDED_BY(write_mu_);
 };
 
 }  // namespace salesteam::activity

@@ -2,20 +2,41 @@
 -- services/activity/activity_store.cc). Instants are microseconds since the
 -- Unix epoch; local days are days since 1970-01-01 in the team's time zone.
 
--- Every recorded activity, once. id_hash is the first 8 bytes of the SHA-256
--- of activity_id: the idempotency check is a lookup in this compact 8-byte
--- index rather than in one on up to 128 characters of text, and activity_id
--- is kept beside it to tell a repeat from a (vanishingly rare) fingerprint
--- collision. On SQLite the rows themselves are appended in insertion order
--- (rowid), so only the indexes are written at random.
-CREATE TABLE activities (
+-- The idempotency index: one row per recorded activity_id, keyed by the
+-- first 8 bytes of its SHA-256 (id_hash), with the next 8 bytes (id_check)
+-- to tell a repeat of the id from a different id with the same id_hash.
+-- 16 bytes per id instead of up to 128 characters of text.
+--
+-- On PostgreSQL every batch inserts here first (ON CONFLICT DO NOTHING) and
+-- only the ids it inserted become activities, so concurrent replicas record
+-- each id once. On SQLite, which one process owns, random inserts into a
+-- large index would cost a page write per activity, so this table holds
+-- only the ids merged into it in large sorted passes (up to
+-- activity_ids_merged.last_rowid of activities); the ids recorded since are
+-- kept in that process's memory, loaded from activities at start.
+CREATE TABLE activity_ids (
   id_hash BIGINT PRIMARY KEY,
+  id_check BIGINT NOT NULL
+);
+
+CREATE TABLE activity_ids_merged (
+  id BIGINT PRIMARY KEY,
+  last_rowid BIGINT NOT NULL
+);
+
+INSERT INTO activity_ids_merged (id, last_rowid) VALUES (1, 0);
+
+-- Every recorded activity, once, appended in the order recorded.
+CREATE TABLE activities (
+  id_hash BIGINT NOT NULL,
+  id_check BIGINT NOT NULL,
   activity_id TEXT NOT NULL,
   member_id TEXT NOT NULL,
   team_id TEXT NOT NULL,
   role BIGINT NOT NULL,
   type BIGINT NOT NULL,
   occurred_at_us BIGINT NOT NULL,
+  utc_day BIGINT NOT NULL,
   local_day BIGINT NOT NULL,
   deal_id TEXT,
   amount_minor BIGINT,
@@ -27,9 +48,14 @@ CREATE TABLE activities (
   record_time_us BIGINT NOT NULL
 );
 
--- ListActivities by member and by team, newest first.
-CREATE INDEX activities_member_time ON activities (member_id, occurred_at_us);
-CREATE INDEX activities_team_time ON activities (team_id, occurred_at_us);
+-- ListActivities by member and by team, newest first. The key is the UTC day
+-- of occurred_at (days since 1970-01-01), not the instant: within a key new
+-- rows go after the older ones (rowid / heap order), so a batch adds to the
+-- end of one run per member and team-day instead of at random points of a
+-- time-ordered index (activities arrive out of order by seconds, which at
+-- this rate is thousands of rows); a listing sorts one day's rows at a time.
+CREATE INDEX activities_member_day ON activities (member_id, utc_day);
+CREATE INDEX activities_team_day ON activities (team_id, utc_day);
 
 -- The first time each deal reached each funnel step (1 lead, 2 meeting held,
 -- 3 proposal, 4 won): a deal is counted once per step.
