@@ -180,6 +180,11 @@ struct DatabaseOptions {
   // (an idempotency index) re-read their pages on every insert once the index
   // outgrows the cache; readers keep SQLite's default (2 MiB).
   int sqlite_writer_cache_mib = 32;
+  // SQLite: the WAL is copied back into the database file (a checkpoint, run
+  // by the committing writer) once it holds this many pages. Pages that every
+  // commit changes (the ends of append-ordered indexes, today's aggregates)
+  // are copied once per checkpoint, so a larger WAL writes less in all.
+  int sqlite_wal_autocheckpoint_pages = 1000;
 
   // PostgreSQL: the most connections open at once.
   int postgres_pool_size = 8;

@@ -21,9 +21,11 @@ ABSL_FLAG(absl::Duration, sqlite_busy_timeout,
           "how long a SQLite writer waits for another process's write lock");
 ABSL_FLAG(int, sqlite_readers, salesteam::store::DatabaseOptions().sqlite_readers,
           "SQLite reader connections beside the one writer");
-ABSL_FLAG(int, sqlite_writer_cache_mib,
-          salesteam::store::DatabaseOptions().sqlite_writer_cache_mib,
+ABSL_FLAG(int, sqlite_writer_cache_mib, salesteam::store::DatabaseOptions().sqlite_writer_cache_mib,
           "page cache of the SQLite writer connection, in MiB");
+ABSL_FLAG(int, sqlite_wal_autocheckpoint_pages,
+          salesteam::store::DatabaseOptions().sqlite_wal_autocheckpoint_pages,
+          "SQLite: copy the WAL back into the database file once it holds this many pages");
 ABSL_FLAG(int, postgres_pool_size, salesteam::store::DatabaseOptions().postgres_pool_size,
           "most PostgreSQL connections open at once");
 ABSL_FLAG(absl::Duration, postgres_acquire_timeout,
@@ -84,6 +86,7 @@ absl::StatusOr<DatabaseOptions> DatabaseOptionsFromFlags() {
   options.sqlite_busy_timeout = absl::GetFlag(FLAGS_sqlite_busy_timeout);
   options.sqlite_readers = absl::GetFlag(FLAGS_sqlite_readers);
   options.sqlite_writer_cache_mib = absl::GetFlag(FLAGS_sqlite_writer_cache_mib);
+  options.sqlite_wal_autocheckpoint_pages = absl::GetFlag(FLAGS_sqlite_wal_autocheckpoint_pages);
   options.postgres_pool_size = absl::GetFlag(FLAGS_postgres_pool_size);
   options.postgres_acquire_timeout = absl::GetFlag(FLAGS_postgres_acquire_timeout);
   options.postgres_connect_timeout = absl::GetFlag(FLAGS_postgres_connect_timeout);
@@ -99,6 +102,11 @@ absl::StatusOr<DatabaseOptions> DatabaseOptionsFromFlags() {
   if (options.sqlite_writer_cache_mib < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--sqlite_writer_cache_mib must be 1 or more, not ", options.sqlite_writer_cache_mib));
+  }
+  if (options.sqlite_wal_autocheckpoint_pages < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--sqlite_wal_autocheckpoint_pages must be 1 or more, not ",
+                     options.sqlite_wal_autocheckpoint_pages));
   }
   if (options.postgres_pool_size < 1) {
     return absl::InvalidArgumentError(

@@ -83,8 +83,10 @@ class Connection {
       RETURN_IF_ERROR(conn->Exec(options.sqlite_synchronous == SqliteSynchronous::kFull
                                      ? "PRAGMA synchronous=FULL"
                                      : "PRAGMA synchronous=NORMAL"));
-      RETURN_IF_ERROR(conn->Exec(absl::StrCat("PRAGMA cache_size=-",
-                                              int64_t{options.sqlite_writer_cache_mib} * 1024)));
+      RETURN_IF_ERROR(conn->Exec(
+          absl::StrCat("PRAGMA cache_size=-", int64_t{options.sqlite_writer_cache_mib} * 1024)));
+      RETURN_IF_ERROR(conn->Exec(
+          absl::StrCat("PRAGMA wal_autocheckpoint=", options.sqlite_wal_autocheckpoint_pages)));
     }
     RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
     return conn;

@@ -1,8 +1,12 @@
 #include "services/activity/activity_store.h"
 
+#include <fcntl.h>
 #include <openssl/sha.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <numeric>
@@ -14,6 +18,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/status.h"
 #include "common/time/timestamp.h"
 
@@ -202,6 +207,24 @@ std::pair<int64_t, int64_t> Fingerprint(absl::string_view activity_id) {
 }  // namespace
 
 int64_t ActivityIdHash(absl::string_view activity_id) { return Fingerprint(activity_id).first; }
+
+absl::StatusOr<int> LockSqliteForIngest(absl::string_view database_url) {
+  absl::string_view path = database_url;
+  if (!absl::ConsumePrefix(&path, "sqlite://") || path == ":memory:") return -1;
+  const std::string lock_path = absl::StrCat(path, ".ingest-lock");
+  const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open ", lock_path, ": ", std::strerror(errno)));
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("another process already ingests into ", path, " (", lock_path,
+                     " is locked): on SQLite one process owns the activity database"));
+  }
+  return fd;
+}
 
 int64_t ActivityIdCheck(absl::string_view activity_id) { return Fingerprint(activity_id).second; }
 

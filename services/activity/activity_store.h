@@ -77,6 +77,14 @@ struct MemberDailyTotals {
   DailyTotals totals;
 };
 
+// On SQLite the ids recorded since the last merge live in the ingesting
+// process's memory (see ActivityStore), so exactly one process may ingest
+// into a file: a second one would not see the first one's recent ids. Takes
+// an advisory lock on "<file>.ingest-lock", held until the process exits, and
+// answers FAILED_PRECONDITION when another process holds it. A no-op (-1)
+// for PostgreSQL URLs and in-memory SQLite. Call it before opening the store.
+absl::StatusOr<int> LockSqliteForIngest(absl::string_view database_url);
+
 struct ActivityStoreOptions {
   // SQLite: ids recorded since the last merge into activity_ids are held in
   // memory (about 40 bytes each); at this many they are merged in one sorted

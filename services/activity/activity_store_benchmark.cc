@@ -35,6 +35,7 @@ ABSL_FLAG(absl::Duration, spread, absl::Hours(1),
           "occurred_at is spread over this long before now (a live feed: recent; a backfill: "
           "weeks)");
 ABSL_FLAG(int, threads, 4, "concurrent callers (their batches are group-committed)");
+ABSL_FLAG(int, wal_pages, 1000, "SQLite wal_autocheckpoint");
 ABSL_FLAG(bool, synchronous_normal, false, "SQLite synchronous=NORMAL instead of FULL");
 
 namespace {
@@ -48,6 +49,7 @@ int Run() {
   if (absl::GetFlag(FLAGS_synchronous_normal)) {
     options.sqlite_synchronous = salesteam::store::SqliteSynchronous::kNormal;
   }
+  options.sqlite_wal_autocheckpoint_pages = absl::GetFlag(FLAGS_wal_pages);
   auto db = salesteam::store::OpenDatabase(absl::GetFlag(FLAGS_database_url), options);
   if (!db.ok()) {
     std::fprintf(stderr, "%s\n", db.status().ToString().c_str());

@@ -2,21 +2,12 @@
 // funnels and leaderboards built on it (salesteam.activity.v1.ActivityService),
 // on port 50052 by default. Stateless apart from its database and Redis, so
 // that it scales out on its own; members and teams come from the roster.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "activity_migrations.h"
 #include "common/auth/auth.h"
@@ -29,6 +20,7 @@
 #include "common/store/database_flags.h"
 #include "grpcpp/grpcpp.h"
 #include "services/activity/activity_service.h"
+#include "services/activity/activity_store.h"
 #include "services/activity/domain.h"
 #include "services/activity/roster_directory.h"
 
@@ -50,27 +42,6 @@ namespace {
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "activity: %s\n", status.ToString().c_str());
   return 1;
-}
-
-// On SQLite the ids recorded since the last merge live in this process's
-// memory (activity_store.h), so exactly one process may ingest into a file:
-// a second one would not see the first one's recent ids. An advisory lock
-// beside the file makes a second server fail at start instead.
-absl::StatusOr<int> LockSqliteFile(absl::string_view url) {
-  if (!absl::ConsumePrefix(&url, "sqlite://") || url == ":memory:") return -1;
-  const std::string path = absl::StrCat(url, ".ingest-lock");
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    close(fd);
-    return absl::FailedPreconditionError(
-        absl::StrCat("another activity server already ingests into ", url, " (", path,
-                     " is locked); on SQLite one process owns the database"));
-  }
-  return fd;  // held until the process exits
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> RosterCredentials() {
@@ -97,7 +68,8 @@ int main(int argc, char** argv) {
                                                 /*default_metrics_port=*/9102);
   absl::StatusOr<salesteam::auth::JwtSecret> secret = salesteam::auth::LoadJwtSecret();
   if (!secret.ok()) return Fail(secret.status());
-  absl::StatusOr<int> lock = LockSqliteFile(salesteam::store::DatabaseUrlFromFlags("activity"));
+  absl::StatusOr<int> lock =
+      salesteam::activity::LockSqliteForIngest(salesteam::store::DatabaseUrlFromFlags("activity"));
   if (!lock.ok()) return Fail(lock.status());
   const salesteam::store::MigrationSet& migrations = salesteam::migrations::activity();
   absl::StatusOr<std::unique_ptr<salesteam::store::Database>> db =

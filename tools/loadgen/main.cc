@@ -9,8 +9,8 @@
 //                    ingest pipeline (Ingestor) on --database_url itself
 //   --compare        direct, then stream, with the same generator settings,
 //                    and the ratio of the two (--rounds times, alternately);
-//                    the server at --activity_address must use the same
-//                    --database_url
+//                    the direct phase needs a database of its own, of the
+//                    same kind as the server's
 //
 // Exits 1 when a call failed or when accepted + duplicate + rejected differs
 // from the items sent, 2 on bad flags or a failed setup.
@@ -56,7 +56,8 @@ ABSL_FLAG(std::string, mode, "stream",
           "in this process, on --database_url)");
 ABSL_FLAG(bool, compare, false,
           "run direct, then stream, with the same generator settings and print the ratio; the "
-          "activity server must use the same --database_url");
+          "direct phase ingests into --database_url, which must not be the server's (on SQLite "
+          "one process owns a database): give both an empty database of the same kind");
 ABSL_FLAG(int, rounds, 1,
           "compare mode: direct and stream phases, alternately, this many times each (the "
           "database grows during a run, which slows later phases)");
@@ -119,6 +120,9 @@ struct DirectPath {
 absl::StatusOr<DirectPath> OpenDirectPath(activity::ServiceTokenSource* tokens) {
   DirectPath path;
   const store::MigrationSet& migrations = migrations::activity();
+  // Like the server, direct mode owns a SQLite file while it ingests: in
+  // compare mode give it a database of its own, not the server's.
+  RETURN_IF_ERROR(activity::LockSqliteForIngest(store::DatabaseUrlFromFlags("activity")).status());
   ASSIGN_OR_RETURN(path.db, store::OpenDatabaseFromFlags("activity", &migrations));
   ASSIGN_OR_RETURN(path.cache, cache::RedisCache::Create(cache::RedisCacheOptionsFromFlags()));
   path.roster = std::make_unique<activity::GrpcRosterDirectory>(
