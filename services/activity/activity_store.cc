@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <tuple>
@@ -118,25 +119,96 @@ int64_t UtcDay(int64_t micros) {
 
 std::string HashKey(int64_t hash) { return std::string(reinterpret_cast<char*>(&hash), 8); }
 
-struct DailyKey {
-  absl::string_view member_id;
-  int64_t day;
-  int type;
-  friend bool operator<(const DailyKey& a, const DailyKey& b) {
-    return std::tie(a.member_id, a.day, a.type) < std::tie(b.member_id, b.day, b.type);
-  }
-};
+// activity_daily's value columns, after member_id, local_day, team_id and
+// role: a count per type, won amount, logged and selling minutes, the four
+// funnel steps and the out-of-stage count.
+constexpr int kTypes = 12;
+static_assert(activitypb::ActivityType_ARRAYSIZE == kTypes + 1,
+              "a new activity type needs a column in activity_daily");
+constexpr int kFunnelSteps = 4;
+constexpr int kDailyValues = kTypes + 3 + kFunnelSteps + 1;
 
+std::vector<std::string> DailyValueNames() {
+  std::vector<std::string> names;
+  for (int type = 1; type <= kTypes; ++type) names.push_back(absl::StrCat("n", type));
+  names.push_back("won_amount_minor");
+  names.push_back("logged_minutes");
+  names.push_back("selling_minutes");
+  for (int step = 1; step <= kFunnelSteps; ++step) names.push_back(absl::StrCat("funnel_", step));
+  names.push_back("out_of_stage_count");
+  return names;
+}
+
+const std::string& DailyColumns() {
+  static const std::string* const columns = new std::string(absl::StrJoin(DailyValueNames(), ", "));
+  return *columns;
+}
+
+const std::string& DailySums() {
+  static const std::string* const sums = [] {
+    std::vector<std::string> parts;
+    for (const std::string& name : DailyValueNames())
+      parts.push_back(absl::StrCat("SUM(", name, ")"));
+    return new std::string(absl::StrJoin(parts, ", "));
+  }();
+  return *sums;
+}
+
+const std::string& DailyUpsert() {
+  static const std::string* const sql = [] {
+    std::vector<std::string> sets;
+    for (const std::string& name : DailyValueNames()) {
+      sets.push_back(absl::StrCat(name, " = activity_daily.", name, " + excluded.", name));
+    }
+    return new std::string(absl::StrCat("ON CONFLICT (member_id, local_day) DO UPDATE SET ",
+                                        absl::StrJoin(sets, ", ")));
+  }();
+  return *sql;
+}
+
+// The type each funnel step counts under (step 1..4).
+constexpr activitypb::ActivityType kFunnelTypes[kFunnelSteps + 1] = {
+    activitypb::ACTIVITY_TYPE_UNSPECIFIED, activitypb::ACTIVITY_TYPE_LEAD_CREATED,
+    activitypb::ACTIVITY_TYPE_MEETING_HELD, activitypb::ACTIVITY_TYPE_PROPOSAL_SENT,
+    activitypb::ACTIVITY_TYPE_DEAL_WON};
+
+// One member-day's change.
 struct DailyDelta {
   absl::string_view team_id;
   int64_t role = 0;
-  int64_t count = 0;
-  int64_t amount = 0;
-  int64_t minutes = 0;
-  int64_t selling = 0;
-  int64_t funnel = 0;
-  int64_t out_of_stage = 0;
+  int64_t values[kDailyValues] = {};
 };
+
+// Reads the kDailyValues columns from `first` on and appends one DailyTotals
+// per type with anything to count (minutes go with TIME_LOGGED, the won
+// amount with DEAL_WON, out-of-stage work with the first type present).
+absl::Status ExpandDaily(const Row& row, size_t first, Date day,
+                         const std::function<void(DailyTotals)>& add) {
+  int64_t v[kDailyValues];
+  for (int i = 0; i < kDailyValues; ++i) {
+    ASSIGN_OR_RETURN(v[i], row.Int64(first + i));
+  }
+  int64_t out_of_stage = v[kDailyValues - 1];
+  for (int type = 1; type <= kTypes; ++type) {
+    DailyTotals t;
+    t.day = day;
+    t.type = static_cast<activitypb::ActivityType>(type);
+    t.count = v[type - 1];
+    if (t.type == activitypb::ACTIVITY_TYPE_DEAL_WON) t.amount_minor = v[kTypes];
+    if (t.type == activitypb::ACTIVITY_TYPE_TIME_LOGGED) {
+      t.minutes = v[kTypes + 1];
+      t.selling_minutes = v[kTypes + 2];
+    }
+    for (int step = 1; step <= kFunnelSteps; ++step) {
+      if (kFunnelTypes[step] == t.type) t.funnel_count = v[kTypes + 2 + step];
+    }
+    if (t.count == 0 && t.amount_minor == 0 && t.minutes == 0 && t.funnel_count == 0) continue;
+    t.out_of_stage_count = out_of_stage;
+    out_of_stage = 0;
+    add(t);
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<activitypb::Activity> ActivityFromRow(const Row& row) {
   activitypb::Activity a;
@@ -173,21 +245,6 @@ absl::StatusOr<activitypb::Activity> ActivityFromRow(const Row& row) {
   ASSIGN_OR_RETURN(int64_t record_us, row.Int64(15));
   periods::TimeToProto(absl::FromUnixMicros(record_us), a.mutable_record_time());
   return a;
-}
-
-absl::StatusOr<DailyTotals> TotalsFromRow(const Row& row, size_t first) {
-  DailyTotals t;
-  ASSIGN_OR_RETURN(int64_t day, row.Int64(first));
-  t.day = DayFromNumber(day);
-  ASSIGN_OR_RETURN(int64_t type, row.Int64(first + 1));
-  t.type = static_cast<activitypb::ActivityType>(type);
-  ASSIGN_OR_RETURN(t.count, row.Int64(first + 2));
-  ASSIGN_OR_RETURN(t.amount_minor, row.Int64(first + 3));
-  ASSIGN_OR_RETURN(t.minutes, row.Int64(first + 4));
-  ASSIGN_OR_RETURN(t.selling_minutes, row.Int64(first + 5));
-  ASSIGN_OR_RETURN(t.funnel_count, row.Int64(first + 6));
-  ASSIGN_OR_RETURN(t.out_of_stage_count, row.Int64(first + 7));
-  return t;
 }
 
 }  // namespace
@@ -281,7 +338,10 @@ absl::StatusOr<std::vector<RecordOutcome>> ActivityStore::Record(
     Group group;
     size_t taken = 0;
     size_t activities = 0;
-    while (taken < queue_.size() &&
+    // With writer slots free, share the waiting calls between them, so that
+    // PostgreSQL commits several groups at once.
+    const size_t share = (queue_.size() + (max_writers - writers_) - 1) / (max_writers - writers_);
+    while (taken < share &&
            (taken == 0 || activities + queue_[taken]->batch.size() <=
                               static_cast<size_t>(options_.max_group_activities))) {
       activities += queue_[taken]->batch.size();
@@ -512,56 +572,41 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
     }
 
     // The daily aggregates and per-team-day counts, in key order.
-    std::map<DailyKey, DailyDelta> daily;
+    std::map<std::pair<absl::string_view, int64_t>, DailyDelta> daily;
     std::map<std::pair<absl::string_view, int64_t>, int64_t> team_days;
     for (size_t k = 0; k < items.size(); ++k) {
       if (outcome[k] != RecordOutcome::kAccepted) continue;
       const NewActivity& na = *items[k].activity;
       const activitypb::Activity& a = *na.activity;
-      DailyDelta& d = daily[DailyKey{a.member_id(), items[k].day, static_cast<int>(a.type())}];
+      DailyDelta& d = daily[{a.member_id(), items[k].day}];
       d.team_id = na.attribution.team_id;
       d.role = static_cast<int64_t>(na.attribution.role);
-      d.count += 1;
-      if (a.type() == activitypb::ACTIVITY_TYPE_DEAL_WON) d.amount += a.amount().minor_units();
-      d.minutes += a.minutes();
-      if (a.selling()) d.selling += a.minutes();
-      if (counts_in_funnel[k]) d.funnel += 1;
-      if (na.attribution.out_of_stage) d.out_of_stage += 1;
+      const int type = static_cast<int>(a.type());
+      if (type >= 1 && type <= kTypes) d.values[type - 1] += 1;
+      if (a.type() == activitypb::ACTIVITY_TYPE_DEAL_WON) {
+        d.values[kTypes] += a.amount().minor_units();
+      }
+      d.values[kTypes + 1] += a.minutes();
+      if (a.selling()) d.values[kTypes + 2] += a.minutes();
+      const int step = FunnelStepOf(a.type());
+      if (counts_in_funnel[k] && step > 0) d.values[kTypes + 2 + step] += 1;
+      if (na.attribution.out_of_stage) d.values[kDailyValues - 1] += 1;
       team_days[{na.attribution.team_id, items[k].day}] += 1;
     }
-    std::vector<int64_t> types;
-    types.reserve(daily.size());
-    for (const auto& [key, delta] : daily) types.push_back(key.type);
     std::vector<Param> rows;
-    rows.reserve(daily.size() * 11);
-    size_t t = 0;
+    rows.reserve(daily.size() * (4 + kDailyValues));
     for (const auto& [key, delta] : daily) {
-      rows.push_back(key.member_id);
-      rows.push_back(key.day);
-      rows.push_back(types[t++]);
+      rows.push_back(key.first);
+      rows.push_back(key.second);
       rows.push_back(delta.team_id);
       rows.push_back(delta.role);
-      rows.push_back(delta.count);
-      rows.push_back(delta.amount);
-      rows.push_back(delta.minutes);
-      rows.push_back(delta.selling);
-      rows.push_back(delta.funnel);
-      rows.push_back(delta.out_of_stage);
+      for (int64_t value : delta.values) rows.push_back(value);
     }
     RETURN_IF_ERROR(
-        tx.InsertRows(
-              "INSERT INTO activity_daily (member_id, local_day, type, team_id, role, "
-              "activity_count, amount_minor, minutes, selling_minutes, funnel_count, "
-              "out_of_stage_count)",
-              11, rows,
-              "ON CONFLICT (member_id, local_day, type) DO UPDATE SET "
-              "activity_count = activity_daily.activity_count + excluded.activity_count, "
-              "amount_minor = activity_daily.amount_minor + excluded.amount_minor, "
-              "minutes = activity_daily.minutes + excluded.minutes, "
-              "selling_minutes = activity_daily.selling_minutes + excluded.selling_minutes, "
-              "funnel_count = activity_daily.funnel_count + excluded.funnel_count, "
-              "out_of_stage_count = activity_daily.out_of_stage_count + "
-              "excluded.out_of_stage_count")
+        tx.InsertRows(absl::StrCat("INSERT INTO activity_daily (member_id, local_day, team_id, "
+                                   "role, ",
+                                   DailyColumns(), ")"),
+                      4 + kDailyValues, rows, DailyUpsert())
             .status());
     std::vector<Param> counts;
     counts.reserve(team_days.size() * 4);
@@ -670,18 +715,18 @@ absl::StatusOr<std::vector<MemberDailyTotals>> ActivityStore::MemberTotals(
     absl::string_view member_id, Date start, Date end) {
   const int64_t first = DayNumber(start);
   const int64_t last = DayNumber(end);
-  ASSIGN_OR_RETURN(
-      ResultSet rows,
-      db_->Query("SELECT team_id, local_day, type, activity_count, amount_minor, minutes, "
-                 "selling_minutes, funnel_count, out_of_stage_count FROM activity_daily "
-                 "WHERE member_id = $1 AND local_day >= $2 AND local_day < $3",
-                 {member_id, first, last}));
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   db_->Query(absl::StrCat("SELECT team_id, local_day, ", DailyColumns(),
+                                           " FROM activity_daily WHERE member_id = $1 "
+                                           "AND local_day >= $2 AND local_day < $3"),
+                              {member_id, first, last}));
   std::vector<MemberDailyTotals> totals;
-  totals.reserve(rows.size());
   for (Row row : rows) {
-    MemberDailyTotals& t = totals.emplace_back();
-    ASSIGN_OR_RETURN(t.team_id, row.Text(0));
-    ASSIGN_OR_RETURN(t.totals, TotalsFromRow(row, 1));
+    ASSIGN_OR_RETURN(std::string team_id, row.Text(0));
+    ASSIGN_OR_RETURN(int64_t day, row.Int64(1));
+    RETURN_IF_ERROR(ExpandDaily(row, 2, DayFromNumber(day), [&](DailyTotals t) {
+      totals.push_back({team_id, t});
+    }));
   }
   return totals;
 }
@@ -692,16 +737,15 @@ absl::StatusOr<std::vector<DailyTotals>> ActivityStore::TeamTotals(absl::string_
   const int64_t last = DayNumber(end);
   ASSIGN_OR_RETURN(
       ResultSet rows,
-      db_->Query("SELECT local_day, type, SUM(activity_count), SUM(amount_minor), SUM(minutes), "
-                 "SUM(selling_minutes), SUM(funnel_count), SUM(out_of_stage_count) "
-                 "FROM activity_daily WHERE team_id = $1 AND local_day >= $2 AND local_day < $3 "
-                 "GROUP BY local_day, type",
+      db_->Query(absl::StrCat("SELECT local_day, ", DailySums(),
+                              " FROM activity_daily WHERE team_id = $1 AND local_day >= $2 "
+                              "AND local_day < $3 GROUP BY local_day"),
                  {team_id, first, last}));
   std::vector<DailyTotals> totals;
-  totals.reserve(rows.size());
   for (Row row : rows) {
-    ASSIGN_OR_RETURN(DailyTotals t, TotalsFromRow(row, 0));
-    totals.push_back(t);
+    ASSIGN_OR_RETURN(int64_t day, row.Int64(0));
+    RETURN_IF_ERROR(
+        ExpandDaily(row, 1, DayFromNumber(day), [&](DailyTotals t) { totals.push_back(t); }));
   }
   return totals;
 }
@@ -715,18 +759,18 @@ absl::StatusOr<std::vector<MemberDayTotals>> ActivityStore::TeamMemberTotals(
     absl::string_view team_id, Date start, Date end) {
   const int64_t first = DayNumber(start);
   const int64_t last = DayNumber(end);
-  ASSIGN_OR_RETURN(
-      ResultSet rows,
-      db_->Query("SELECT member_id, local_day, type, activity_count, amount_minor, minutes, "
-                 "selling_minutes, funnel_count, out_of_stage_count FROM activity_daily "
-                 "WHERE team_id = $1 AND local_day >= $2 AND local_day < $3",
-                 {team_id, first, last}));
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   db_->Query(absl::StrCat("SELECT member_id, local_day, ", DailyColumns(),
+                                           " FROM activity_daily WHERE team_id = $1 "
+                                           "AND local_day >= $2 AND local_day < $3"),
+                              {team_id, first, last}));
   std::vector<MemberDayTotals> totals;
-  totals.reserve(rows.size());
   for (Row row : rows) {
-    MemberDayTotals& t = totals.emplace_back();
-    ASSIGN_OR_RETURN(t.member_id, row.Text(0));
-    ASSIGN_OR_RETURN(t.totals, TotalsFromRow(row, 1));
+    ASSIGN_OR_RETURN(std::string member_id, row.Text(0));
+    ASSIGN_OR_RETURN(int64_t day, row.Int64(1));
+    RETURN_IF_ERROR(ExpandDaily(row, 2, DayFromNumber(day), [&](DailyTotals t) {
+      totals.push_back({member_id, t});
+    }));
   }
   return totals;
 }

@@ -65,22 +65,39 @@ CREATE TABLE deal_steps (
   PRIMARY KEY (deal_id, step)
 );
 
--- What each member did of each type on each local day, kept in the same
--- transaction as the activities it counts, so that KPIs never scan raw
--- activities and always equal them. A member has one team and role per day.
+-- What each member did on each local day, kept in the same transaction as
+-- the activities it counts, so that KPIs never scan raw activities and always
+-- equal them. One row per member and day (a member has one team and role per
+-- day), one column per type, so that a batch updates one row per member-day
+-- rather than one per type. n<k> counts type k (1 LEAD_CREATED ..
+-- 12 TIME_LOGGED); funnel_<s> counts funnel step s (1 lead, 2 meeting held,
+-- 3 proposal, 4 won): activities without a deal id, and each deal's first.
 CREATE TABLE activity_daily (
   member_id TEXT NOT NULL,
   local_day BIGINT NOT NULL,
-  type BIGINT NOT NULL,
   team_id TEXT NOT NULL,
   role BIGINT NOT NULL,
-  activity_count BIGINT NOT NULL,
-  amount_minor BIGINT NOT NULL,
-  minutes BIGINT NOT NULL,
+  n1 BIGINT NOT NULL,
+  n2 BIGINT NOT NULL,
+  n3 BIGINT NOT NULL,
+  n4 BIGINT NOT NULL,
+  n5 BIGINT NOT NULL,
+  n6 BIGINT NOT NULL,
+  n7 BIGINT NOT NULL,
+  n8 BIGINT NOT NULL,
+  n9 BIGINT NOT NULL,
+  n10 BIGINT NOT NULL,
+  n11 BIGINT NOT NULL,
+  n12 BIGINT NOT NULL,
+  won_amount_minor BIGINT NOT NULL,
+  logged_minutes BIGINT NOT NULL,
   selling_minutes BIGINT NOT NULL,
-  funnel_count BIGINT NOT NULL,
+  funnel_1 BIGINT NOT NULL,
+  funnel_2 BIGINT NOT NULL,
+  funnel_3 BIGINT NOT NULL,
+  funnel_4 BIGINT NOT NULL,
   out_of_stage_count BIGINT NOT NULL,
-  PRIMARY KEY (member_id, local_day, type)
+  PRIMARY KEY (member_id, local_day)
 );
 
 CREATE INDEX activity_daily_team ON activity_daily (team_id, local_day);
