@@ -2,6 +2,8 @@
 // funnels and leaderboards built on it (salesteam.activity.v1.ActivityService),
 // on port 50052 by default. Stateless apart from its database and Redis, so
 // that it scales out on its own; members and teams come from the roster.
+#include <malloc.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -62,6 +64,11 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> RosterCredentials() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each of the handler threads' first allocations an arena of
+  // its own (up to 8 per core) and keeps what they free: with batches of
+  // thousands of messages passing between threads, that grew the resident
+  // set by ~100 MiB. Two arenas hold it near the live data.
+  mallopt(M_ARENA_MAX, 2);
   salesteam::ParseFlagsWithEnv(argc, argv);
   salesteam::server::ServerOptions options =
       salesteam::server::ServerOptionsFromFlags(/*default_port=*/50052,
