@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -426,7 +427,10 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
   const int shard = absl::Uniform(absl::BitGen(), 0, kShards);
   std::vector<RecordOutcome> outcome(items.size());
 
-  absl::MutexLock write_lock(&write_mu_);
+  // SQLite has one writer, and the recent-id map that goes with it;
+  // PostgreSQL's writers commit side by side.
+  std::optional<absl::MutexLock> write_lock;
+  if (sqlite) write_lock.emplace(&write_mu_);
   if (sqlite && !recent_loaded_) RETURN_IF_ERROR(LoadRecentIds());
   absl::Status status = db_->Transact([&](Transaction& tx) -> absl::Status {
     std::fill(outcome.begin(), outcome.end(), RecordOutcome::kAccepted);
@@ -542,6 +546,14 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
       }
     }
     if (!funnel_items.empty()) {
+      // In key order, as every writer takes these row locks: two writers
+      // meeting the same deals in another order would otherwise deadlock.
+      std::sort(funnel_items.begin(), funnel_items.end(), [&](size_t x, size_t y) {
+        const activitypb::Activity& a = *items[x].activity->activity;
+        const activitypb::Activity& b = *items[y].activity->activity;
+        return std::make_pair(absl::string_view(a.deal_id()), FunnelStepOf(a.type())) <
+               std::make_pair(absl::string_view(b.deal_id()), FunnelStepOf(b.type()));
+      });
       std::vector<int64_t> steps;
       steps.reserve(funnel_items.size());
       std::vector<Param> step_values;
