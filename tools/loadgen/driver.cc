@@ -262,6 +262,32 @@ void PrintProgress(const std::string& label, absl::Duration since_start, absl::D
   std::fflush(out);
 }
 
+// A probe's line under the load's: its calls in the interval.
+struct ProbeProgress {
+  size_t latencies_seen = 0;
+  int64_t errors_before = 0;
+};
+
+void PrintProbeProgress(const std::string& label, absl::Duration since_start,
+                        absl::Duration interval, const PacedProbe& probe, ProbeProgress& progress,
+                        std::FILE* out) {
+  std::vector<double> latencies = probe.LatenciesSince(progress.latencies_seen);
+  progress.latencies_seen += latencies.size();
+  const int64_t errors = probe.errors();
+  std::sort(latencies.begin(), latencies.end());
+  const double seconds = std::max(1e-9, absl::ToDoubleSeconds(interval));
+  std::fprintf(out,
+               "[%s %6.1fs]   %s %lld (%.0f/s)  p50 %.2f ms p99 %.2f ms max %.2f ms  errors %lld "
+               "(+%lld)\n",
+               label.c_str(), absl::ToDoubleSeconds(since_start), probe.name().c_str(),
+               static_cast<long long>(progress.latencies_seen), latencies.size() / seconds,
+               Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+               latencies.empty() ? 0.0 : latencies.back(), static_cast<long long>(errors),
+               static_cast<long long>(errors - progress.errors_before));
+  progress.errors_before = errors;
+  std::fflush(out);
+}
+
 }  // namespace
 
 absl::StatusOr<Mode> ParseMode(absl::string_view name) {
@@ -421,6 +447,13 @@ std::unique_ptr<Target> NewDirectTarget(activity::Ingestor* ingestor, auth::Prin
   return std::make_unique<DirectTarget>(ingestor, std::move(caller));
 }
 
+bool LoadSummary::ok() const {
+  for (const ProbeSummary& probe : probes) {
+    if (probe.errors > 0) return false;
+  }
+  return counts.errors == 0 && Balanced();
+}
+
 double LoadSummary::SentPerSecond() const {
   const double seconds = absl::ToDoubleSeconds(elapsed);
   return seconds > 0 ? counts.sent / seconds : 0;
@@ -435,8 +468,9 @@ double LoadSummary::LatencyPercentile(double p) const { return Percentile(latenc
 
 absl::StatusOr<LoadSummary> RunLoad(const std::string& label, Target& target,
                                     const LoadRoster& roster, const LoadOptions& options,
-                                    std::FILE* out) {
+                                    std::FILE* out, const std::vector<ProbeSpec>& probes) {
   RETURN_IF_ERROR(ValidateLoadOptions(options));
+  for (const ProbeSpec& probe : probes) RETURN_IF_ERROR(ValidateProbeSpec(probe));
   const int workers = options.concurrency;
   const absl::Time start = absl::Now();
   const absl::Time end =
@@ -454,11 +488,15 @@ absl::StatusOr<LoadSummary> RunLoad(const std::string& label, Target& target,
   }
 
   LoadStats stats;
+  std::vector<std::unique_ptr<PacedProbe>> running_probes;
+  for (const ProbeSpec& probe : probes)
+    running_probes.push_back(std::make_unique<PacedProbe>(probe));
   absl::Notification done;
   std::thread reporter([&] {
     if (options.report_every <= absl::ZeroDuration()) return;
     LoadStats::Counts before;
     size_t latencies_seen = 0;
+    std::vector<ProbeProgress> probe_progress(running_probes.size());
     absl::Time last = start;
     while (!done.WaitForNotificationWithTimeout(options.report_every)) {
       const absl::Time now = absl::Now();
@@ -466,6 +504,10 @@ absl::StatusOr<LoadSummary> RunLoad(const std::string& label, Target& target,
       std::vector<double> latencies = stats.LatenciesSince(latencies_seen);
       latencies_seen += latencies.size();
       PrintProgress(label, now - start, now - last, counts, before, std::move(latencies), out);
+      for (size_t i = 0; i < running_probes.size(); ++i) {
+        PrintProbeProgress(label, now - start, now - last, *running_probes[i], probe_progress[i],
+                           out);
+      }
       before = counts;
       last = now;
     }
@@ -476,6 +518,7 @@ absl::StatusOr<LoadSummary> RunLoad(const std::string& label, Target& target,
   }
   for (std::thread& thread : threads) thread.join();
   const absl::Time finished = absl::Now();
+  for (const std::unique_ptr<PacedProbe>& probe : running_probes) probe->Stop();
   done.Notify();
   reporter.join();
 
@@ -490,6 +533,9 @@ absl::StatusOr<LoadSummary> RunLoad(const std::string& label, Target& target,
   std::sort(summary.latencies_ms.begin(), summary.latencies_ms.end());
   for (const std::unique_ptr<BatchSource>& source : sources)
     summary.generated += source->generated();
+  for (const std::unique_ptr<PacedProbe>& probe : running_probes) {
+    summary.probes.push_back(probe->Summary());
+  }
   return summary;
 }
 
@@ -524,6 +570,20 @@ void PrintSummary(const LoadSummary& summary, Mode mode, const LoadOptions& opti
                    : absl::StrCat("  (", CodeCounts(summary.errors_by_code),
                                   "; first: ", summary.first_error, ")")
                          .c_str());
+  for (const ProbeSummary& probe : summary.probes) {
+    std::fprintf(
+        out,
+        "  %s at %d/s: %lld calls (%.0f/s), latency from scheduled start: p50 %.2f ms  "
+        "p99 %.2f ms  max %.2f ms, errors %lld%s\n",
+        probe.name.c_str(), probe.rate, static_cast<long long>(probe.calls), probe.CallsPerSecond(),
+        probe.LatencyPercentile(0.5), probe.LatencyPercentile(0.99),
+        probe.latencies_ms.empty() ? 0.0 : probe.latencies_ms.back(),
+        static_cast<long long>(probe.errors),
+        probe.errors_by_code.empty() ? ""
+                                     : absl::StrCat("  (", CodeCounts(probe.errors_by_code),
+                                                    "; first: ", probe.first_error, ")")
+                                           .c_str());
+  }
   std::fprintf(out, "  accepted + duplicate + rejected = sent: %s\n",
                summary.Balanced() ? "yes"
                                   : absl::StrCat("NO (", c.accepted + c.duplicate + c.rejected,

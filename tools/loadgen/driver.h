@@ -4,7 +4,8 @@
 // prints progress every few seconds; the run ends with a summary: items/s
 // sent and accepted, batch acknowledgement latency (from sending a batch to
 // its answer) p50/p99/max, accepted/duplicate/rejected counts (rejected by
-// code) and errors (calls that failed as a whole).
+// code) and errors (calls that failed as a whole). Probes (prober.h) read
+// the service at a fixed rate while the workers send, and report beside them.
 //
 // Three targets:
 //   unary   RecordActivities, one batch per call, one call in flight per worker
@@ -36,6 +37,7 @@
 #include "salesteam/activity/v1/activity.pb.h"
 #include "services/activity/ingest.h"
 #include "tools/loadgen/generator.h"
+#include "tools/loadgen/prober.h"
 
 namespace salesteam::loadgen {
 
@@ -132,9 +134,6 @@ class Target {
   virtual void RunWorker(int worker, BatchSource& source, LoadStats& stats) = 0;
 };
 
-// Bearer tokens for the activity service.
-using TokenSource = std::function<absl::StatusOr<std::string>()>;
-
 // `count` plaintext channels to `address`, each on its own TCP connection
 // (as separate clients would be).
 std::vector<std::shared_ptr<grpc::Channel>> OpenWorkerChannels(const std::string& address,
@@ -159,12 +158,15 @@ struct LoadSummary {
   std::vector<double> latencies_ms;
   // What the generators meant the answers to be.
   ItemCounts generated;
+  // The probes that ran beside the workers, in the order given.
+  std::vector<ProbeSummary> probes;
 
   // Every sent item was answered.
   bool Balanced() const {
     return counts.accepted + counts.duplicate + counts.rejected == counts.sent;
   }
-  bool ok() const { return counts.errors == 0 && Balanced(); }
+  // No failed batch, every item answered, and no probe call failed.
+  bool ok() const;
   double SentPerSecond() const;
   double AcceptedPerSecond() const;
   // The p-th (0..1) latency in ms; 0 without answers.
@@ -172,10 +174,12 @@ struct LoadSummary {
 };
 
 // Runs the load against `target` and returns what happened; progress lines
-// go to `out` (labelled `label`). INVALID_ARGUMENT for invalid options.
+// go to `out` (labelled `label`). Each of `probes` runs from the moment the
+// workers start until the last of them is done. INVALID_ARGUMENT for invalid
+// options or probes.
 absl::StatusOr<LoadSummary> RunLoad(const std::string& label, Target& target,
                                     const LoadRoster& roster, const LoadOptions& options,
-                                    std::FILE* out);
+                                    std::FILE* out, const std::vector<ProbeSpec>& probes = {});
 
 // The summary of a run in `mode` with `options`.
 void PrintSummary(const LoadSummary& summary, Mode mode, const LoadOptions& options,

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -156,6 +157,49 @@ TEST(RunLoadTest, DurationEndsARunWithoutAnEventLimit) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_GT(summary->counts.sent, 0);
   EXPECT_TRUE(summary->ok());
+}
+
+TEST(RunLoadTest, RunsProbesBesideTheWorkersAndFailsWhenTheyFail) {
+  const LoadRoster roster = OneTeam();
+  JudgingTarget target(roster);
+  LoadOptions options = Options();
+  options.events = 0;
+  options.duration = absl::Milliseconds(400);
+  std::atomic<int64_t> reads{0};
+  std::vector<ProbeSpec> probes;
+  probes.push_back(
+      {.name = "GetKpis", .rate = 100, .callers = 2, .call = [&](int64_t, absl::BitGen&) {
+         reads.fetch_add(1);
+         return absl::OkStatus();
+       }});
+  probes.push_back(
+      {.name = "GetLeaderboard", .rate = 50, .callers = 1, .call = [](int64_t, absl::BitGen&) {
+         return absl::PermissionDeniedError("not a manager of this team");
+       }});
+  absl::StatusOr<LoadSummary> summary = RunLoad("test", target, roster, options, stdout, probes);
+  ASSERT_THAT(summary, IsOk());
+  ASSERT_EQ(summary->probes.size(), 2u);
+  const ProbeSummary& kpis = summary->probes[0];
+  EXPECT_EQ(kpis.name, "GetKpis");
+  // 100/s while the workers ran (about 0.4 s), and no longer.
+  EXPECT_LE(kpis.elapsed, summary->elapsed + absl::Milliseconds(50));
+  EXPECT_GE(kpis.elapsed, absl::Milliseconds(350));
+  EXPECT_GE(kpis.calls, 0.8 * 100 * absl::ToDoubleSeconds(kpis.elapsed));
+  EXPECT_LE(kpis.calls, 100 * absl::ToDoubleSeconds(kpis.elapsed) + 2);
+  EXPECT_EQ(kpis.calls, reads.load());
+  EXPECT_EQ(kpis.errors, 0);
+  const ProbeSummary& leaderboard = summary->probes[1];
+  EXPECT_GT(leaderboard.errors, 0);
+  EXPECT_EQ(leaderboard.errors, leaderboard.calls);
+  // The load itself went well, but a failing read fails the run.
+  EXPECT_EQ(summary->counts.errors, 0);
+  EXPECT_TRUE(summary->Balanced());
+  EXPECT_FALSE(summary->ok());
+  PrintSummary(*summary, Mode::kStream, options, stdout);
+
+  probes[1].rate = 0;
+  EXPECT_THAT(RunLoad("test", target, roster, options, stdout, probes),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(RunLoadTest, RefusesInvalidOptions) {

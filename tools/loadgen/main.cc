@@ -11,6 +11,9 @@
 //                    and the ratio of the two (--rounds times, alternately);
 //                    the direct phase needs a database of its own, of the
 //                    same kind as the server's
+//   --kpis_rate=N    while a phase talks to the server, also call GetKpis
+//                    N times a second (paced) and report its latency;
+//                    --leaderboard_rate likewise for GetLeaderboard
 //
 // Exits 1 when a call failed or when accepted + duplicate + rejected differs
 // from the items sent, 2 on bad flags or a failed setup.
@@ -85,6 +88,18 @@ ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
           "stop sending after this long even if --events are not all sent; 0: no limit");
 ABSL_FLAG(absl::Duration, report_every, absl::Seconds(5), "progress line interval; 0: none");
 ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(60), "deadline of each RecordActivities");
+ABSL_FLAG(int, kpis_rate, 0,
+          "GetKpis calls/s (paced, as an admin's dashboard: a random rep's or team's last 7 days "
+          "by day, in turn) while the ingest runs; latency counts from each call's scheduled "
+          "start. Phases that talk to the server only (unary, stream, the stream phases of "
+          "--compare); 0: off");
+ABSL_FLAG(int, leaderboard_rate, 0,
+          "GetLeaderboard calls/s (paced: a random team's top 10 by won value over the last 7 "
+          "days) while the ingest runs, like --kpis_rate; 0: off");
+ABSL_FLAG(int, probe_callers, 2,
+          "threads sharing each probe's rate (a slow call delays only its own thread's next)");
+ABSL_FLAG(absl::Duration, probe_timeout, absl::Seconds(10),
+          "deadline of each GetKpis and GetLeaderboard call of the probes");
 
 namespace salesteam::loadgen {
 namespace {
@@ -195,6 +210,19 @@ int Run() {
   load.generator.now = absl::Now();
   if (absl::Status valid = ValidateLoadOptions(load); !valid.ok()) return SetupFailed(valid);
 
+  const int kpis_rate = absl::GetFlag(FLAGS_kpis_rate);
+  const int leaderboard_rate = absl::GetFlag(FLAGS_leaderboard_rate);
+  if (kpis_rate < 0 || leaderboard_rate < 0) {
+    return SetupFailed(absl::InvalidArgumentError("--kpis_rate, --leaderboard_rate: must be >= 0"));
+  }
+  if ((kpis_rate > 0 || leaderboard_rate > 0) && *mode == Mode::kDirect && !compare) {
+    // Direct mode has no server to read from, and reading the store it
+    // ingests into would measure something other than the RPC.
+    return SetupFailed(absl::InvalidArgumentError(
+        "--kpis_rate, --leaderboard_rate: need an activity server (unary or stream mode, or "
+        "--compare, whose stream phases they probe)"));
+  }
+
   const int rounds = compare ? absl::GetFlag(FLAGS_rounds) : 1;
   if (rounds < 1 || rounds > 100) {
     return SetupFailed(
@@ -247,6 +275,7 @@ int Run() {
   }
   const Mode grpc_mode = compare ? Mode::kStream : *mode;
   std::unique_ptr<Target> grpc_target;
+  std::vector<ProbeSpec> probes;
   if (compare || *mode != Mode::kDirect) {
     const std::string address = absl::GetFlag(FLAGS_activity_address);
     std::printf("%s: ActivityService at %s\n", std::string(ModeName(grpc_mode)).c_str(),
@@ -256,20 +285,48 @@ int Run() {
     grpc_target = grpc_mode == Mode::kStream
                       ? NewStreamTarget(std::move(channels), token, load.window)
                       : NewUnaryTarget(std::move(channels), token, load.rpc_timeout);
+
+    // The probes read as an admin (every team), each on a connection of its own.
+    const TokenSource admin = RenewingTokenSource(
+        secret->value, {.subject = "loadgen", .role = auth::Role::kAdmin, .teams = {}});
+    const int callers = absl::GetFlag(FLAGS_probe_callers);
+    const absl::Duration probe_timeout = absl::GetFlag(FLAGS_probe_timeout);
+    if (kpis_rate > 0) {
+      probes.push_back({.name = "GetKpis",
+                        .rate = kpis_rate,
+                        .callers = callers,
+                        .call = NewKpisProbeCall(OpenProbeChannel(address, "kpis"), admin, &*roster,
+                                                 probe_timeout)});
+    }
+    if (leaderboard_rate > 0) {
+      probes.push_back({.name = "GetLeaderboard",
+                        .rate = leaderboard_rate,
+                        .callers = callers,
+                        .call = NewLeaderboardProbeCall(OpenProbeChannel(address, "leaderboard"),
+                                                        admin, &*roster, probe_timeout)});
+    }
+    for (const ProbeSpec& probe : probes) {
+      if (absl::Status valid = ValidateProbeSpec(probe); !valid.ok()) return SetupFailed(valid);
+      std::printf("probe: %s at %d calls/s from %d threads during the %s phases\n",
+                  probe.name.c_str(), probe.rate, probe.callers,
+                  std::string(ModeName(grpc_mode)).c_str());
+    }
   }
   std::fflush(stdout);
 
   // Every phase gets its own ids: the same content resent under an earlier
   // phase's ids would be all duplicates.
   int phase_number = 0;
-  auto run_phase = [&](Mode phase_mode, Target& target, int round) -> absl::StatusOr<LoadSummary> {
+  auto run_phase = [&](Mode phase_mode, Target& target, int round,
+                       const std::vector<ProbeSpec>& phase_probes) -> absl::StatusOr<LoadSummary> {
     LoadOptions phase = load;
     // One `now` for every phase (set above), so that the phases send the
     // same content: the generator's choices depend on it.
     phase.generator.id_key = IdKey(setup.run_id, phase_number++);
     std::string label(ModeName(phase_mode));
     if (rounds > 1) absl::StrAppend(&label, " round ", round);
-    ASSIGN_OR_RETURN(LoadSummary summary, RunLoad(label, target, *roster, phase, stdout));
+    ASSIGN_OR_RETURN(LoadSummary summary,
+                     RunLoad(label, target, *roster, phase, stdout, phase_probes));
     PrintSummary(summary, phase_mode, phase, stdout);
     return summary;
   };
@@ -277,12 +334,12 @@ int Run() {
   std::vector<LoadSummary> grpc_summaries;
   for (int round = 1; round <= rounds; ++round) {
     if (direct_target != nullptr) {
-      absl::StatusOr<LoadSummary> summary = run_phase(Mode::kDirect, *direct_target, round);
+      absl::StatusOr<LoadSummary> summary = run_phase(Mode::kDirect, *direct_target, round, {});
       if (!summary.ok()) return SetupFailed(summary.status());
       direct_summaries.push_back(*std::move(summary));
     }
     if (grpc_target != nullptr) {
-      absl::StatusOr<LoadSummary> summary = run_phase(grpc_mode, *grpc_target, round);
+      absl::StatusOr<LoadSummary> summary = run_phase(grpc_mode, *grpc_target, round, probes);
       if (!summary.ok()) return SetupFailed(summary.status());
       grpc_summaries.push_back(*std::move(summary));
     }
