@@ -1,6 +1,7 @@
 #include "services/activity/activity_store.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <tuple>
@@ -252,19 +254,36 @@ absl::StatusOr<activitypb::Activity> ActivityFromRow(const Row& row) {
 
 namespace {
 
-std::pair<int64_t, int64_t> Fingerprint(absl::string_view activity_id) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(activity_id.data()), activity_id.size(), digest);
-  int64_t hash;
-  int64_t check;
-  std::memcpy(&hash, digest, sizeof(hash));
-  std::memcpy(&check, digest + sizeof(hash), sizeof(check));
-  return {hash, check};
+// OpenSSL 3's one-shot SHA256() looks the algorithm up on every call (a
+// shared lock and reference counts); this fetches it once and reuses one
+// digest context per thread.
+const EVP_MD* Sha256() {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
 }
 
 }  // namespace
 
-int64_t ActivityIdHash(absl::string_view activity_id) { return Fingerprint(activity_id).first; }
+ActivityFingerprint FingerprintOf(absl::string_view activity_id) {
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (Sha256() == nullptr || ctx == nullptr || !EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr) ||
+      !EVP_DigestUpdate(ctx.get(), activity_id.data(), activity_id.size()) ||
+      !EVP_DigestFinal_ex(ctx.get(), digest, &length)) {
+    // Only a broken OpenSSL installation gets here.
+    SHA256(reinterpret_cast<const unsigned char*>(activity_id.data()), activity_id.size(), digest);
+  }
+  ActivityFingerprint fingerprint;
+  std::memcpy(&fingerprint.hash, digest, sizeof(fingerprint.hash));
+  std::memcpy(&fingerprint.check, digest + sizeof(fingerprint.hash), sizeof(fingerprint.check));
+  return fingerprint;
+}
+
+int64_t ActivityIdHash(absl::string_view activity_id) { return FingerprintOf(activity_id).hash; }
+
+int64_t ActivityIdCheck(absl::string_view activity_id) { return FingerprintOf(activity_id).check; }
 
 absl::StatusOr<int> LockSqliteForIngest(absl::string_view database_url) {
   absl::string_view path = database_url;
@@ -283,8 +302,6 @@ absl::StatusOr<int> LockSqliteForIngest(absl::string_view database_url) {
   }
   return fd;
 }
-
-int64_t ActivityIdCheck(absl::string_view activity_id) { return Fingerprint(activity_id).second; }
 
 // One Record call waiting to be written.
 struct ActivityStore::Pending {
@@ -367,9 +384,14 @@ absl::StatusOr<std::vector<RecordOutcome>> ActivityStore::Record(
 }
 
 absl::Status ActivityStore::LoadRecentIds() {
-  ASSIGN_OR_RETURN(ResultSet rows,
-                   db_->Query("SELECT id_hash, id_check FROM activities WHERE rowid > "
-                              "(SELECT last_rowid FROM activity_ids_merged WHERE id = 1)"));
+  ASSIGN_OR_RETURN(ResultSet merged,
+                   db_->Query("SELECT last_rowid, runs FROM activity_ids_merged WHERE id = 1"));
+  if (merged.empty()) return absl::InternalError("activity_ids_merged has no row");
+  ASSIGN_OR_RETURN(const int64_t last_rowid, merged.row(0).Int64(0));
+  ASSIGN_OR_RETURN(runs_, merged.row(0).Int64(1));
+  ASSIGN_OR_RETURN(ResultSet rows, db_->Query("SELECT id_hash, id_check FROM activities "
+                                              "WHERE rowid > $1",
+                                              {last_rowid}));
   recent_.clear();
   recent_.reserve(rows.size());
   for (Row row : rows) {
@@ -377,23 +399,69 @@ absl::Status ActivityStore::LoadRecentIds() {
     ASSIGN_OR_RETURN(int64_t check, row.Int64(1));
     recent_.emplace(hash, check);
   }
+  RETURN_IF_ERROR(BuildMergedFilter());
   recent_loaded_ = true;
   return absl::OkStatus();
 }
 
+absl::Status ActivityStore::BuildMergedFilter() {
+  ASSIGN_OR_RETURN(ResultSet counted, db_->Query("SELECT COUNT(*) FROM activity_id_runs"));
+  int64_t merged = 0;
+  if (!counted.empty()) {
+    ASSIGN_OR_RETURN(merged, counted.row(0).Int64(0));
+  }
+  // Twice the ids it holds now, so that it is rebuilt once per doubling.
+  auto filter = std::make_unique<IdFilter>(2 * (merged + options_.sqlite_merge_threshold));
+  // A run at a time, in key order, a page at a time: the whole index would
+  // not fit in memory.
+  constexpr int kPage = 100000;
+  for (int64_t run = 0; run < runs_; ++run) {
+    std::optional<int64_t> after;
+    for (;;) {
+      std::vector<Param> params = {run};
+      std::string sql = "SELECT id_hash FROM activity_id_runs WHERE run = $1";
+      if (after.has_value()) {
+        sql += " AND id_hash > $2";
+        params.push_back(*after);
+      }
+      absl::StrAppend(&sql, " ORDER BY id_hash LIMIT ", kPage);
+      ASSIGN_OR_RETURN(ResultSet page, db_->Query(sql, params));
+      for (Row row : page) {
+        ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));
+        filter->Add(hash);
+        after = hash;
+      }
+      if (page.size() < static_cast<size_t>(kPage)) break;
+    }
+  }
+  merged_filter_ = std::move(filter);
+  return absl::OkStatus();
+}
+
 absl::Status ActivityStore::MergeRecentIds() {
-  RETURN_IF_ERROR(db_->Transact([](Transaction& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO activity_ids (id_hash, id_check) "
-                               "SELECT id_hash, id_check FROM activities WHERE rowid > "
+  // The ids since the last merge become the next run, written in key order:
+  // appended to the end of activity_id_runs, not spread over it.
+  const int64_t run = runs_;
+  RETURN_IF_ERROR(db_->Transact([run](Transaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO activity_id_runs (run, id_hash, id_check) "
+                               "SELECT $1, id_hash, id_check FROM activities WHERE rowid > "
                                "(SELECT last_rowid FROM activity_ids_merged WHERE id = 1) "
-                               "ORDER BY id_hash")
+                               "ORDER BY id_hash",
+                               {run})
                         .status());
     return tx
         .Execute(
             "UPDATE activity_ids_merged SET last_rowid = "
-            "(SELECT COALESCE(MAX(rowid), 0) FROM activities) WHERE id = 1")
+            "(SELECT COALESCE(MAX(rowid), 0) FROM activities), runs = $1 WHERE id = 1",
+            {run + 1})
         .status();
   }));
+  runs_ = run + 1;
+  if (merged_filter_->size() + static_cast<int64_t>(recent_.size()) > merged_filter_->capacity()) {
+    RETURN_IF_ERROR(BuildMergedFilter());
+  } else {
+    for (const auto& [hash, check] : recent_) merged_filter_->Add(hash);
+  }
   recent_.clear();
   return absl::OkStatus();
 }
@@ -406,8 +474,7 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
     const int64_t record_us = absl::ToUnixMicros(request->record_time);
     for (size_t i = 0; i < request->batch.size(); ++i) {
       const NewActivity& activity = request->batch[i];
-      all.push_back({request, static_cast<int>(i), &activity,
-                     ActivityIdCheck(activity.activity->activity_id()),
+      all.push_back({request, static_cast<int>(i), &activity, activity.id_check,
                      absl::ToUnixMicros(activity.occurred_at),
                      DayNumber(activity.attribution.local_day), record_us});
     }
@@ -442,12 +509,13 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
     std::vector<size_t> unknown;
     if (sqlite) {
       for (size_t k = 0; k < items.size(); ++k) {
-        auto it = recent_.find(items[k].activity->id_hash);
+        const int64_t hash = items[k].activity->id_hash;
+        auto it = recent_.find(hash);
         if (it != recent_.end()) {
           judge(k, it->second);
-        } else {
+        } else if (merged_filter_->MayContain(hash)) {
           unknown.push_back(k);
-        }
+        }  // else never recorded: no lookup needed
       }
     } else {
       std::vector<Param> ids;
@@ -469,16 +537,26 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
         if (!inserted[k]) unknown.push_back(k);
       }
     }
+    // SQLite: the ids the filter could not rule out, in every run (one seek
+    // per run and id); PostgreSQL: the ids recorded before, in activity_ids.
+    std::string runs;
+    for (int64_t run = 0; sqlite && run < runs_; ++run)
+      absl::StrAppend(&runs, run == 0 ? "" : ", ", run);
+    if (sqlite && runs.empty()) unknown.clear();  // nothing merged yet
     for (size_t start = 0; start < unknown.size();) {
       const int n = ChunkAt(static_cast<int>(unknown.size() - start));
       std::vector<Param> hashes;
       hashes.reserve(n);
       for (int j = 0; j < n; ++j) hashes.push_back(items[unknown[start + j]].activity->id_hash);
-      ASSIGN_OR_RETURN(ResultSet stored,
-                       tx.Query(absl::StrCat("SELECT id_hash, id_check FROM activity_ids "
-                                             "WHERE id_hash IN (",
-                                             ParamList(n), ")"),
-                                hashes));
+      ASSIGN_OR_RETURN(
+          ResultSet stored,
+          tx.Query(sqlite ? absl::StrCat("SELECT id_hash, id_check FROM activity_id_runs "
+                                         "WHERE run IN (",
+                                         runs, ") AND id_hash IN (", ParamList(n), ")")
+                          : absl::StrCat("SELECT id_hash, id_check FROM activity_ids "
+                                         "WHERE id_hash IN (",
+                                         ParamList(n), ")"),
+                   hashes));
       absl::flat_hash_map<int64_t, int64_t> checks;
       for (Row row : stored) {
         ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));

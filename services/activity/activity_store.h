@@ -7,6 +7,7 @@
 #define SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,19 +21,28 @@
 #include "absl/types/span.h"
 #include "common/store/database.h"
 #include "services/activity/domain.h"
+#include "services/activity/id_filter.h"
 
 namespace salesteam::activity {
 
 // The 64-bit fingerprint of an activity_id the store is keyed by (the first
 // 8 bytes of its SHA-256), and the next 8 bytes, which tell a repeat from a
 // fingerprint collision.
+struct ActivityFingerprint {
+  int64_t hash = 0;
+  int64_t check = 0;
+};
+ActivityFingerprint FingerprintOf(absl::string_view activity_id);
 int64_t ActivityIdHash(absl::string_view activity_id);
 int64_t ActivityIdCheck(absl::string_view activity_id);
 
-// One validated, attributed activity to record. Borrows the activity.
+// One validated, attributed activity to record. Borrows the activity. The
+// fingerprint is computed by the caller (FingerprintOf), off the store's
+// single writer.
 struct NewActivity {
   const activitypb::Activity* activity = nullptr;
   int64_t id_hash = 0;
+  int64_t id_check = 0;
   absl::Time occurred_at;
   Attribution attribution;
 };
@@ -142,6 +152,8 @@ class ActivityStore {
   absl::Status CommitGroup(Group& group);
   absl::Status LoadRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status MergeRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Builds merged_filter_ from activity_ids, sized for twice what it holds.
+  absl::Status BuildMergedFilter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   store::Database* db_;
   const ActivityStoreOptions options_;
@@ -152,10 +164,13 @@ class ActivityStore {
   int writers_ ABSL_GUARDED_BY(queue_mu_) = 0;
 
   // SQLite only: the ids recorded after the merge watermark (id_hash ->
-  // id_check), guarded by the single writer.
+  // id_check), and a filter of those merged into activity_ids (a new id it
+  // rules out needs no lookup there), guarded by the single writer.
   absl::Mutex write_mu_;
   bool recent_loaded_ ABSL_GUARDED_BY(write_mu_) = false;
+  int64_t runs_ ABSL_GUARDED_BY(write_mu_) = 0;  // activity_id_runs has runs 0 .. runs_ - 1
   absl::flat_hash_map<int64_t, int64_t> recent_ ABSL_GUARDED_BY(write_mu_);
+  std::unique_ptr<IdFilter> merged_filter_ ABSL_GUARDED_BY(write_mu_);
 };
 
 }  // namespace salesteam::activity

@@ -41,7 +41,6 @@ ABSL_FLAG(bool, synchronous_normal, false, "SQLite synchronous=NORMAL instead of
 namespace {
 
 namespace activitypb = salesteam::activity::v1;
-using salesteam::activity::ActivityIdHash;
 using salesteam::activity::NewActivity;
 
 int Run() {
@@ -99,7 +98,10 @@ int Run() {
         const absl::Time at = now - absl::Seconds(static_cast<int64_t>(random() % spread_seconds));
         NewActivity& item = batch[i];
         item.activity = &a;
-        item.id_hash = ActivityIdHash(a.activity_id());
+        const salesteam::activity::ActivityFingerprint fingerprint =
+            salesteam::activity::FingerprintOf(a.activity_id());
+        item.id_hash = fingerprint.hash;
+        item.id_check = fingerprint.check;
         item.occurred_at = at;
         item.attribution.team_id = absl::StrCat("tm_", m % 4);
         item.attribution.role = salesteam::roster::v1::MEMBER_ROLE_FULL_CYCLE;

@@ -132,6 +132,7 @@ std::vector<NewActivity> ToNew(const std::vector<Activity>& activities) {
     NewActivity& item = batch.emplace_back();
     item.activity = &a;
     item.id_hash = ActivityIdHash(a.activity_id());
+    item.id_check = ActivityIdCheck(a.activity_id());
     item.occurred_at = OccurredAt(a);
     item.attribution.team_id = a.team_id();
     item.attribution.role = a.role();
@@ -679,6 +680,7 @@ TEST_P(ActivityStoreTest, AnotherIdWithARecordedFingerprintIsACollisionAndNothin
   std::vector<NewActivity> batch1(1);
   batch1[0].activity = &first;
   batch1[0].id_hash = shared_hash;
+  batch1[0].id_check = ActivityIdCheck(first.activity_id());
   batch1[0].occurred_at = OccurredAt(first);
   batch1[0].attribution = {"tm_a", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, kDay0, false};
   ASSERT_OK_AND_ASSIGN(std::vector<RecordOutcome> o1, store().Record(batch1, kRecordTime));
@@ -688,6 +690,7 @@ TEST_P(ActivityStoreTest, AnotherIdWithARecordedFingerprintIsACollisionAndNothin
   batch2.insert(batch2.begin(), NewActivity{});
   batch2[0].activity = &second;
   batch2[0].id_hash = shared_hash;  // not second's own: a collision
+  batch2[0].id_check = ActivityIdCheck(second.activity_id());
   batch2[0].occurred_at = OccurredAt(second);
   batch2[0].attribution = {"tm_b", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, kDay0 + 1, false};
   // ToNew's items point into a temporary vector: point the bystander anew.
@@ -731,6 +734,7 @@ TEST_P(ActivityStoreTest, TwoIdsWithOneFingerprintInOneBatchStoreOneAndRefuseThe
     NewActivity& item = batch.emplace_back();
     item.activity = a;
     item.id_hash = 42;
+    item.id_check = ActivityIdCheck(a->activity_id());
     item.occurred_at = OccurredAt(*a);
     item.attribution = {"tm_a", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, kDay0, false};
   }
@@ -743,6 +747,117 @@ TEST_P(ActivityStoreTest, TwoIdsWithOneFingerprintInOneBatchStoreOneAndRefuseThe
   EXPECT_THAT(Describe(rows, "mb_a"),
               ElementsAre(Describe("mb_a", "tm_a", Totals(kDay0, kept.type(), 1))));
 }
+
+// ---- The idempotency index over time ----
+
+// Ids `from` .. `to` - 1, one call each, over two members and three days.
+std::vector<Activity> Calls(int from, int to) {
+  std::vector<Activity> calls;
+  for (int i = from; i < to; ++i) {
+    calls.push_back(Act(absl::StrCat("crm-call-", i), i % 2 == 0 ? "mb_a" : "mb_b", kCall,
+                        DayTime(i % 3, i % 600)));
+  }
+  return calls;
+}
+
+TEST_P(ActivityStoreTest, IdsStayDuplicatesAfterManyMergesIntoTheIndexAndARestart) {
+  // Every 40 accepted ids move from memory into the index (on SQLite, as a
+  // new run; the filter of merged ids is rebuilt as it fills past 1,024).
+  ActivityStoreOptions options;
+  options.sqlite_merge_threshold = 40;
+  constexpr int kIds = 2600;
+  {
+    ActivityStore first(&db(), options);
+    for (int start = 0; start < kIds; start += 100) {
+      ASSERT_OK_AND_ASSIGN(std::vector<std::string> fresh,
+                           Record(Calls(start, start + 100), kRecordTime, &first));
+      EXPECT_THAT(fresh, ::testing::Each("accepted")) << "ids " << start << "..";
+      // Ids of every earlier batch, merged long ago or just now.
+      std::vector<Activity> again;
+      for (int old = 0; old < start + 100; old += 97) {
+        std::vector<Activity> one = Calls(old, old + 1);
+        again.push_back(one[0]);
+      }
+      ASSERT_OK_AND_ASSIGN(std::vector<std::string> repeated,
+                           Record(again, kRecordTime + absl::Seconds(1), &first));
+      EXPECT_THAT(repeated, ::testing::Each("duplicate")) << "after ids " << start << "..";
+    }
+  }
+  // A restart: the new store finds every id again, merged or not.
+  ActivityStore second(&db(), options);
+  std::vector<Activity> everything = Calls(0, kIds + 50);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> outcomes,
+                       Record(everything, kRecordTime + absl::Seconds(2), &second));
+  const std::vector<std::string> old_outcomes(outcomes.begin(), outcomes.begin() + kIds);
+  const std::vector<std::string> new_outcomes(outcomes.begin() + kIds, outcomes.end());
+  EXPECT_THAT(old_outcomes, ::testing::Each("duplicate"));
+  EXPECT_THAT(new_outcomes, ::testing::Each("accepted"));
+  EXPECT_THAT(second.CountActivities(), ::salesteam::testing::IsOkAndHolds(kIds + 50));
+
+  // Another id sharing a merged id's fingerprint is still told apart.
+  const Activity other = Act("crm-other", "mb_a", kEmail, DayTime(0, 9));
+  std::vector<NewActivity> clash = ToNew({other});
+  clash[0].activity = &other;
+  clash[0].id_hash = ActivityIdHash("crm-call-7");
+  ASSERT_OK_AND_ASSIGN(std::vector<RecordOutcome> clashed,
+                       second.Record(clash, kRecordTime + absl::Seconds(3)));
+  EXPECT_THAT(Names(clashed), ElementsAre("collision"));
+  ASSERT_OK_AND_ASSIGN(auto rows, second.MemberTotals("mb_a", kDay0, kDay0 + 3));
+  int64_t calls = 0;
+  for (const MemberDailyTotals& row : rows) calls += row.totals.count;
+  EXPECT_EQ(calls, (kIds + 50) / 2);
+}
+
+// A database that a SQLite store filled under migration 1 alone, when it
+// merged ids into activity_ids: migration 2 moves them into run 0 of
+// activity_id_runs (PostgreSQL's activity_ids, never merged, stays as it is),
+// and every one of them is still a duplicate.
+class ActivityMigrationTest : public DatabaseTest {};
+
+TEST_P(ActivityMigrationTest, IdsMergedBeforeTheRunsMigrationAreStillDuplicatesAfterIt) {
+  const store::MigrationSet all = migrations::activity();
+  ASSERT_GE(all.migrations.size(), 2u);
+  ASSERT_OK(
+      store::ApplyMigrations(db(), store::MigrationSet{all.service, all.migrations.subspan(0, 1)}));
+  const std::vector<Activity> before = Calls(0, 30);
+  const bool sqlite = kind() == ::salesteam::testing::DatabaseKind::kSqlite;
+  ASSERT_OK(db().Transact([&](store::Transaction& tx) -> absl::Status {
+    for (const Activity& a : before) {
+      RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO activity_ids (id_hash, id_check) VALUES ($1, $2)",
+                     {ActivityIdHash(a.activity_id()), ActivityIdCheck(a.activity_id())})
+              .status());
+    }
+    // What a SQLite merge left behind; PostgreSQL never merges.
+    if (sqlite) {
+      RETURN_IF_ERROR(
+          tx.Execute("UPDATE activity_ids_merged SET last_rowid = 30 WHERE id = 1").status());
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(store::ApplyMigrations(db(), all));
+
+  ASSERT_OK_AND_ASSIGN(store::ResultSet counts,
+                       db().Query("SELECT (SELECT COUNT(*) FROM activity_ids), "
+                                  "(SELECT COUNT(*) FROM activity_id_runs WHERE run = 0), "
+                                  "(SELECT runs FROM activity_ids_merged WHERE id = 1)"));
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_THAT(counts.row(0).Int64(0), ::salesteam::testing::IsOkAndHolds(sqlite ? 0 : 30));
+  EXPECT_THAT(counts.row(0).Int64(1), ::salesteam::testing::IsOkAndHolds(sqlite ? 30 : 0));
+  EXPECT_THAT(counts.row(0).Int64(2), ::salesteam::testing::IsOkAndHolds(sqlite ? 1 : 0));
+
+  ActivityStore store(&db());
+  std::vector<Activity> resent = Calls(0, 40);
+  const std::vector<NewActivity> batch = ToNew(resent);
+  ASSERT_OK_AND_ASSIGN(std::vector<RecordOutcome> outcomes, store.Record(batch, kRecordTime));
+  const std::vector<std::string> names = Names(outcomes);
+  EXPECT_THAT(std::vector<std::string>(names.begin(), names.begin() + 30),
+              ::testing::Each("duplicate"));
+  EXPECT_THAT(std::vector<std::string>(names.begin() + 30, names.end()),
+              ::testing::Each("accepted"));
+}
+
+SALESTEAM_INSTANTIATE_DATABASE_TEST(ActivityMigrationTest);
 
 // ---- Aggregates ----
 

@@ -159,8 +159,9 @@ absl::Status Ingestor::Record(const auth::Principal& caller,
           " (amounts in other currencies are not converted)")));
       continue;
     }
+    const ActivityFingerprint fingerprint = FingerprintOf(item.activity_id());
     batch.push_back(
-        {&item, ActivityIdHash(item.activity_id()), occurred[i], *std::move(attribution)});
+        {&item, fingerprint.hash, fingerprint.check, occurred[i], *std::move(attribution)});
     batch_index.push_back(i);
   }
 
