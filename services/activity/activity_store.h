@@ -96,9 +96,10 @@ struct MemberDailyTotals {
 absl::StatusOr<int> LockSqliteForIngest(absl::string_view database_url);
 
 struct ActivityStoreOptions {
-  // SQLite: ids recorded since the last merge into activity_ids are held in
-  // memory (about 40 bytes each); at this many they are merged in one sorted
-  // pass (which holds up ingest for its duration: ~1 s per 500,000 here).
+  // SQLite: ids recorded since the last merge are held in memory (about 40
+  // bytes each); at this many they are written as a new sorted run of
+  // activity_id_runs (holding up ingest for its duration: about a second
+  // here, however many ids were merged before).
   int64_t sqlite_merge_threshold = 500000;
   // Group commit: concurrent Record calls are written together, in one
   // transaction of at most this many activities.
