@@ -399,7 +399,9 @@ absl::Status ActivityStore::LoadRecentIds() {
     ASSIGN_OR_RETURN(int64_t check, row.Int64(1));
     recent_.emplace(hash, check);
   }
-  RETURN_IF_ERROR(BuildMergedFilter());
+  // The filter needs building at start, and again only if a merge it did
+  // not see was committed (one whose reply was lost to an error).
+  if (merged_filter_ == nullptr || filter_runs_ != runs_) RETURN_IF_ERROR(BuildMergedFilter());
   recent_loaded_ = true;
   return absl::OkStatus();
 }
@@ -410,11 +412,14 @@ absl::Status ActivityStore::BuildMergedFilter() {
   if (!counted.empty()) {
     ASSIGN_OR_RETURN(merged, counted.row(0).Int64(0));
   }
-  // Twice the ids it holds now, so that it is rebuilt once per doubling.
-  auto filter = std::make_unique<IdFilter>(2 * (merged + options_.sqlite_merge_threshold));
+  // Twice the ids it holds now, so that it is rebuilt once per doubling (the
+  // threshold's share bounded: a huge one means "merge rarely", not "size
+  // the filter for billions").
+  const int64_t pending = std::clamp<int64_t>(options_.sqlite_merge_threshold, 0, 1 << 24);
+  auto filter = std::make_unique<IdFilter>(2 * (merged + pending));
   // A run at a time, in key order, a page at a time: the whole index would
   // not fit in memory.
-  constexpr int kPage = 100000;
+  const int64_t page_rows = std::max<int64_t>(1, options_.sqlite_filter_build_page);
   for (int64_t run = 0; run < runs_; ++run) {
     std::optional<int64_t> after;
     for (;;) {
@@ -424,17 +429,18 @@ absl::Status ActivityStore::BuildMergedFilter() {
         sql += " AND id_hash > $2";
         params.push_back(*after);
       }
-      absl::StrAppend(&sql, " ORDER BY id_hash LIMIT ", kPage);
+      absl::StrAppend(&sql, " ORDER BY id_hash LIMIT ", page_rows);
       ASSIGN_OR_RETURN(ResultSet page, db_->Query(sql, params));
       for (Row row : page) {
         ASSIGN_OR_RETURN(int64_t hash, row.Int64(0));
         filter->Add(hash);
         after = hash;
       }
-      if (page.size() < static_cast<size_t>(kPage)) break;
+      if (static_cast<int64_t>(page.size()) < page_rows) break;
     }
   }
   merged_filter_ = std::move(filter);
+  filter_runs_ = runs_;
   return absl::OkStatus();
 }
 
@@ -442,13 +448,14 @@ absl::Status ActivityStore::MergeRecentIds() {
   // The ids since the last merge become the next run, written in key order:
   // appended to the end of activity_id_runs, not spread over it.
   const int64_t run = runs_;
-  RETURN_IF_ERROR(db_->Transact([run](Transaction& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO activity_id_runs (run, id_hash, id_check) "
-                               "SELECT $1, id_hash, id_check FROM activities WHERE rowid > "
-                               "(SELECT last_rowid FROM activity_ids_merged WHERE id = 1) "
-                               "ORDER BY id_hash",
-                               {run})
-                        .status());
+  int64_t merged = 0;
+  RETURN_IF_ERROR(db_->Transact([run, &merged](Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(merged,
+                     tx.Execute("INSERT INTO activity_id_runs (run, id_hash, id_check) "
+                                "SELECT $1, id_hash, id_check FROM activities WHERE rowid > "
+                                "(SELECT last_rowid FROM activity_ids_merged WHERE id = 1) "
+                                "ORDER BY id_hash",
+                                {run}));
     return tx
         .Execute(
             "UPDATE activity_ids_merged SET last_rowid = "
@@ -457,10 +464,15 @@ absl::Status ActivityStore::MergeRecentIds() {
         .status();
   }));
   runs_ = run + 1;
-  if (merged_filter_->size() + static_cast<int64_t>(recent_.size()) > merged_filter_->capacity()) {
+  // The run holds every activity since the watermark; recent_ should be
+  // exactly those. Should they differ (a commit that reported an error yet
+  // persisted), the filter is built from the run itself, never from memory.
+  if (merged != static_cast<int64_t>(recent_.size()) ||
+      merged_filter_->size() + merged > merged_filter_->capacity()) {
     RETURN_IF_ERROR(BuildMergedFilter());
   } else {
     for (const auto& [hash, check] : recent_) merged_filter_->Add(hash);
+    filter_runs_ = runs_;
   }
   recent_.clear();
   return absl::OkStatus();
@@ -713,7 +725,12 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
                     "activity_count = team_day_counts.activity_count + excluded.activity_count")
         .status();
   });
-  RETURN_IF_ERROR(status);
+  if (!status.ok()) {
+    // A failed commit may still have persisted (an I/O error after the
+    // WAL write): recent_ is read again from the table before the next group.
+    if (sqlite) recent_loaded_ = false;
+    return status;
+  }
 
   for (size_t k = 0; k < items.size(); ++k) {
     items[k].request->outcomes[items[k].index] = outcome[k];

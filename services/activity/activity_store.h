@@ -101,6 +101,9 @@ struct ActivityStoreOptions {
   // activity_id_runs (holding up ingest for its duration: about a second
   // here, however many ids were merged before).
   int64_t sqlite_merge_threshold = 500000;
+  // SQLite: rows read per query while the filter of merged ids is built
+  // (at start and when it fills up).
+  int64_t sqlite_filter_build_page = 100000;
   // Group commit: concurrent Record calls are written together, in one
   // transaction of at most this many activities.
   int max_group_activities = 20000;
@@ -153,7 +156,8 @@ class ActivityStore {
   absl::Status CommitGroup(Group& group);
   absl::Status LoadRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status MergeRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Builds merged_filter_ from activity_ids, sized for twice what it holds.
+  // Builds merged_filter_ from activity_id_runs, sized for twice what it
+  // holds.
   absl::Status BuildMergedFilter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   store::Database* db_;
@@ -165,13 +169,14 @@ class ActivityStore {
   int writers_ ABSL_GUARDED_BY(queue_mu_) = 0;
 
   // SQLite only: the ids recorded after the merge watermark (id_hash ->
-  // id_check), and a filter of those merged into activity_ids (a new id it
-  // rules out needs no lookup there), guarded by the single writer.
+  // id_check), and a filter of those merged into activity_id_runs (a new id
+  // it rules out needs no lookup there), guarded by the single writer.
   absl::Mutex write_mu_;
   bool recent_loaded_ ABSL_GUARDED_BY(write_mu_) = false;
   int64_t runs_ ABSL_GUARDED_BY(write_mu_) = 0;  // activity_id_runs has runs 0 .. runs_ - 1
   absl::flat_hash_map<int64_t, int64_t> recent_ ABSL_GUARDED_BY(write_mu_);
   std::unique_ptr<IdFilter> merged_filter_ ABSL_GUARDED_BY(write_mu_);
+  int64_t filter_runs_ ABSL_GUARDED_BY(write_mu_) = -1;  // the runs merged_filter_ covers
 };
 
 }  // namespace salesteam::activity

@@ -7,6 +7,7 @@
 #include "services/activity/activity_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -412,6 +413,37 @@ class StatementHookDatabase final : public store::Database {
   std::function<void(absl::string_view sql)> before_statement_;
 };
 
+// A database whose next armed transaction commits for real and then reports
+// an error anyway: the unclear outcome of a commit whose reply was lost (an
+// I/O error after the WAL write, a connection dropped after COMMIT).
+class LostCommitReplyDatabase final : public store::Database {
+ public:
+  explicit LostCommitReplyDatabase(store::Database* real) : real_(real) {}
+
+  store::Dialect dialect() const override { return real_->dialect(); }
+  void LoseNextCommitReply() { lose_next_ = true; }
+
+ protected:
+  absl::StatusOr<store::ResultSet> DoQuery(absl::string_view sql,
+                                           absl::Span<const store::Param> params) override {
+    return real_->Query(sql, params);
+  }
+  absl::StatusOr<int64_t> DoExecute(absl::string_view sql,
+                                    absl::Span<const store::Param> params) override {
+    return real_->Execute(sql, params);
+  }
+  absl::Status DoTransact(const store::TransactionFunction& fn,
+                          const store::TransactOptions& options) override {
+    RETURN_IF_ERROR(real_->Transact(fn, options));
+    if (!lose_next_.exchange(false)) return absl::OkStatus();
+    return absl::UnavailableError("the commit's reply was lost");
+  }
+
+ private:
+  store::Database* const real_;
+  std::atomic<bool> lose_next_{false};
+};
+
 class ActivityStoreTest : public DatabaseTest {
  protected:
   void SetUp() override {
@@ -765,6 +797,7 @@ TEST_P(ActivityStoreTest, IdsStayDuplicatesAfterManyMergesIntoTheIndexAndARestar
   // new run; the filter of merged ids is rebuilt as it fills past 1,024).
   ActivityStoreOptions options;
   options.sqlite_merge_threshold = 40;
+  options.sqlite_filter_build_page = 7;  // the filter is read back a few rows at a time
   constexpr int kIds = 2600;
   {
     ActivityStore first(&db(), options);
@@ -783,16 +816,24 @@ TEST_P(ActivityStoreTest, IdsStayDuplicatesAfterManyMergesIntoTheIndexAndARestar
       EXPECT_THAT(repeated, ::testing::Each("duplicate")) << "after ids " << start << "..";
     }
   }
-  // A restart: the new store finds every id again, merged or not.
+  // A restart, with runs merged and ids not merged yet (25 < 40): the new
+  // store finds every id again.
+  constexpr int kBefore = kIds + 25;
+  {
+    ActivityStore first(&db(), options);
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> tail,
+                         Record(Calls(kIds, kBefore), kRecordTime, &first));
+    EXPECT_THAT(tail, ::testing::Each("accepted"));
+  }
   ActivityStore second(&db(), options);
-  std::vector<Activity> everything = Calls(0, kIds + 50);
+  std::vector<Activity> everything = Calls(0, kBefore + 50);
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> outcomes,
                        Record(everything, kRecordTime + absl::Seconds(2), &second));
-  const std::vector<std::string> old_outcomes(outcomes.begin(), outcomes.begin() + kIds);
-  const std::vector<std::string> new_outcomes(outcomes.begin() + kIds, outcomes.end());
+  const std::vector<std::string> old_outcomes(outcomes.begin(), outcomes.begin() + kBefore);
+  const std::vector<std::string> new_outcomes(outcomes.begin() + kBefore, outcomes.end());
   EXPECT_THAT(old_outcomes, ::testing::Each("duplicate"));
   EXPECT_THAT(new_outcomes, ::testing::Each("accepted"));
-  EXPECT_THAT(second.CountActivities(), ::salesteam::testing::IsOkAndHolds(kIds + 50));
+  EXPECT_THAT(second.CountActivities(), ::salesteam::testing::IsOkAndHolds(kBefore + 50));
 
   // Another id sharing a merged id's fingerprint is still told apart.
   const Activity other = Act("crm-other", "mb_a", kEmail, DayTime(0, 9));
@@ -805,7 +846,38 @@ TEST_P(ActivityStoreTest, IdsStayDuplicatesAfterManyMergesIntoTheIndexAndARestar
   ASSERT_OK_AND_ASSIGN(auto rows, second.MemberTotals("mb_a", kDay0, kDay0 + 3));
   int64_t calls = 0;
   for (const MemberDailyTotals& row : rows) calls += row.totals.count;
-  EXPECT_EQ(calls, (kIds + 50) / 2);
+  EXPECT_EQ(calls, (kBefore + 50 + 1) / 2);  // the even ids
+}
+
+TEST_P(ActivityStoreTest, IdsOfACommitWhoseReplyWasLostAreDuplicatesWhenResent) {
+  LostCommitReplyDatabase lossy(&db());
+  ActivityStoreOptions options;
+  options.sqlite_merge_threshold = 20;
+  ActivityStore shared(&lossy, options);
+  ASSERT_OK(Record(Calls(0, 30), kRecordTime, &shared).status());  // merged: a run exists
+  lossy.LoseNextCommitReply();
+  EXPECT_THAT(Record(Calls(30, 40), kRecordTime, &shared),
+              StatusIs(absl::StatusCode::kUnavailable));
+  // The client cannot know and resends: the rows were written, once.
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> resent,
+                       Record(Calls(30, 40), kRecordTime + absl::Seconds(1), &shared));
+  EXPECT_THAT(resent, ::testing::Each("duplicate"));
+  // And again after the next merge has taken them into the index.
+  ASSERT_OK(Record(Calls(40, 70), kRecordTime + absl::Seconds(2), &shared).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> later,
+                       Record(Calls(30, 40), kRecordTime + absl::Seconds(3), &shared));
+  EXPECT_THAT(later, ::testing::Each("duplicate"));
+  EXPECT_THAT(shared.CountActivities(), ::salesteam::testing::IsOkAndHolds(70));
+}
+
+TEST(ActivityFingerprintTest, IsTheFirstAndNextEightBytesOfTheIdsSha256) {
+  // Stored in every database: a change of hash would make every id recorded
+  // before look new. SHA-256("abc") = ba7816bf 8f01cfea 414140de 5dae2223 ...
+  const ActivityFingerprint fingerprint = FingerprintOf("abc");
+  EXPECT_EQ(fingerprint.hash, static_cast<int64_t>(0xeacf018fbf1678baULL));
+  EXPECT_EQ(fingerprint.check, static_cast<int64_t>(0x2322ae5dde404141ULL));
+  EXPECT_EQ(ActivityIdHash("abc"), fingerprint.hash);
+  EXPECT_EQ(ActivityIdCheck("abc"), fingerprint.check);
 }
 
 // A database that a SQLite store filled under migration 1 alone, when it
