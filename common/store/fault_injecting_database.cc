@@ -54,6 +54,12 @@ void FaultInjectingDatabase::FailNextCommits(absl::Status status, int count) {
   commit_faults_ = count;
 }
 
+void FaultInjectingDatabase::LoseNextCommitReplies(absl::Status status, int count) {
+  absl::MutexLock lock(&mu_);
+  reply_fault_ = std::move(status);
+  reply_faults_ = count;
+}
+
 int64_t FaultInjectingDatabase::statements_run() const {
   absl::MutexLock lock(&mu_);
   return statements_run_;
@@ -69,13 +75,25 @@ absl::Status FaultInjectingDatabase::NextStatement() {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The armed fault, counted down, or OK once `remaining` has run out.
+absl::Status TakeFault(const absl::Status& fault, int& remaining) {
+  if (remaining <= 0) return absl::OkStatus();
+  --remaining;
+  return fault;
+}
+
+}  // namespace
+
 absl::Status FaultInjectingDatabase::NextCommit() {
   absl::MutexLock lock(&mu_);
-  if (commit_faults_ > 0) {
-    --commit_faults_;
-    return commit_fault_;
-  }
-  return absl::OkStatus();
+  return TakeFault(commit_fault_, commit_faults_);
+}
+
+absl::Status FaultInjectingDatabase::NextCommitReply() {
+  absl::MutexLock lock(&mu_);
+  return TakeFault(reply_fault_, reply_faults_);
 }
 
 absl::StatusOr<ResultSet> FaultInjectingDatabase::DoQuery(absl::string_view sql,
@@ -95,7 +113,7 @@ absl::Status FaultInjectingDatabase::DoTransact(const TransactionFunction& fn,
   // Each attempt is one real transaction without retries of its own; the
   // retry decision is made here, by the drivers' rule (RunAttempt), so that an
   // ABORTED the function returns by itself is not retried.
-  return internal::RunTransaction(this, options, [&](bool* conflict) {
+  RETURN_IF_ERROR(internal::RunTransaction(this, options, [&](bool* conflict) {
     TransactOptions once = options;
     once.max_attempts = 1;
     bool function_ran = false;
@@ -113,7 +131,9 @@ absl::Status FaultInjectingDatabase::DoTransact(const TransactionFunction& fn,
     // database spoke: its ABORTED is a conflict, as in the drivers.
     if (!function_ran || attempt.ok()) *conflict = status.code() == absl::StatusCode::kAborted;
     return status;
-  });
+  }));
+  // Committed: the reply may still be lost on its way back.
+  return NextCommitReply();
 }
 
 }  // namespace salesteam::store

@@ -1,7 +1,8 @@
 // The test double for store::Database: it forwards every call to a real
 // database (an SQLite file or PostgreSQL, so SQL still really runs) and makes
 // chosen calls fail, for the faults a service test cannot cause on demand
-// (a connection lost at the worst moment, a commit that fails). Injected
+// (a connection lost at the worst moment, a commit that fails, a commit
+// whose reply is lost). Injected
 // failures behave like real ones: a failed statement fails its transaction,
 // which is rolled back, and an injected ABORTED is retried by Transact like a
 // real serialization failure.
@@ -30,6 +31,10 @@ class FaultInjectingDatabase final : public Database {
   // The next `count` transactions whose function succeeds fail with `status`
   // at commit, and are rolled back.
   void FailNextCommits(absl::Status status, int count = 1);
+  // The next `count` transactions that commit for real then report `status`
+  // anyway: a commit whose reply was lost (an I/O error after the WAL write,
+  // a connection dropped after COMMIT), persisted yet failed to the caller.
+  void LoseNextCommitReplies(absl::Status status, int count = 1);
   // Statements that reached the real database so far.
   int64_t statements_run() const;
 
@@ -44,6 +49,7 @@ class FaultInjectingDatabase final : public Database {
   // The injected failure for the next statement, or OK (and counts it run).
   absl::Status NextStatement();
   absl::Status NextCommit();
+  absl::Status NextCommitReply();
 
   Database* const real_;
   mutable absl::Mutex mu_;
@@ -51,6 +57,8 @@ class FaultInjectingDatabase final : public Database {
   int statement_faults_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status commit_fault_ ABSL_GUARDED_BY(mu_);
   int commit_faults_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status reply_fault_ ABSL_GUARDED_BY(mu_);
+  int reply_faults_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t statements_run_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

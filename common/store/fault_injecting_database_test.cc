@@ -58,6 +58,24 @@ TEST_P(FaultInjectingDatabaseTest, InjectedCommitFailureRollsBackAndAbortedIsRet
   EXPECT_EQ(Rows(), 1);
 }
 
+TEST_P(FaultInjectingDatabaseTest, ALostCommitReplyKeepsTheRowsButReportsTheFailure) {
+  FaultInjectingDatabase faulty(&db());
+  faulty.LoseNextCommitReplies(absl::UnavailableError("reply lost"));
+  int runs = 0;
+  EXPECT_THAT(faulty.Transact([&](Transaction& tx) {
+    ++runs;
+    return tx.Execute("INSERT INTO kv (k, v) VALUES ('a', 1)").status();
+  }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(Rows(), 1);  // committed all the same
+  // Once only.
+  EXPECT_OK(faulty.Transact([](Transaction& tx) {
+    return tx.Execute("INSERT INTO kv (k, v) VALUES ('b', 1)").status();
+  }));
+  EXPECT_EQ(Rows(), 2);
+}
+
 // The double retries by the real drivers' rule (database.h): an ABORTED the
 // function returns by itself (a stale version) is its answer and runs once,
 // on the double exactly as on the real database beneath it.

@@ -551,10 +551,11 @@ absl::Status ActivityStore::CommitGroup(Group& group) {
     }
     // SQLite: the ids the filter could not rule out, in every run (one seek
     // per run and id); PostgreSQL: the ids recorded before, in activity_ids.
+    // (Before the first merge the filter is empty and rules out every id.)
     std::string runs;
-    for (int64_t run = 0; sqlite && run < runs_; ++run)
-      absl::StrAppend(&runs, run == 0 ? "" : ", ", run);
-    if (sqlite && runs.empty()) unknown.clear();  // nothing merged yet
+    if (sqlite && !unknown.empty()) {
+      for (int64_t run = 0; run < runs_; ++run) absl::StrAppend(&runs, run == 0 ? "" : ", ", run);
+    }
     for (size_t start = 0; start < unknown.size();) {
       const int n = ChunkAt(static_cast<int>(unknown.size() - start));
       std::vector<Param> hashes;

@@ -7,7 +7,6 @@
 #include "services/activity/activity_store.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -411,37 +410,6 @@ class StatementHookDatabase final : public store::Database {
 
   store::Database* const real_;
   std::function<void(absl::string_view sql)> before_statement_;
-};
-
-// A database whose next armed transaction commits for real and then reports
-// an error anyway: the unclear outcome of a commit whose reply was lost (an
-// I/O error after the WAL write, a connection dropped after COMMIT).
-class LostCommitReplyDatabase final : public store::Database {
- public:
-  explicit LostCommitReplyDatabase(store::Database* real) : real_(real) {}
-
-  store::Dialect dialect() const override { return real_->dialect(); }
-  void LoseNextCommitReply() { lose_next_ = true; }
-
- protected:
-  absl::StatusOr<store::ResultSet> DoQuery(absl::string_view sql,
-                                           absl::Span<const store::Param> params) override {
-    return real_->Query(sql, params);
-  }
-  absl::StatusOr<int64_t> DoExecute(absl::string_view sql,
-                                    absl::Span<const store::Param> params) override {
-    return real_->Execute(sql, params);
-  }
-  absl::Status DoTransact(const store::TransactionFunction& fn,
-                          const store::TransactOptions& options) override {
-    RETURN_IF_ERROR(real_->Transact(fn, options));
-    if (!lose_next_.exchange(false)) return absl::OkStatus();
-    return absl::UnavailableError("the commit's reply was lost");
-  }
-
- private:
-  store::Database* const real_;
-  std::atomic<bool> lose_next_{false};
 };
 
 class ActivityStoreTest : public DatabaseTest {
@@ -850,12 +818,12 @@ TEST_P(ActivityStoreTest, IdsStayDuplicatesAfterManyMergesIntoTheIndexAndARestar
 }
 
 TEST_P(ActivityStoreTest, IdsOfACommitWhoseReplyWasLostAreDuplicatesWhenResent) {
-  LostCommitReplyDatabase lossy(&db());
+  store::FaultInjectingDatabase lossy(&db());
   ActivityStoreOptions options;
   options.sqlite_merge_threshold = 20;
   ActivityStore shared(&lossy, options);
   ASSERT_OK(Record(Calls(0, 30), kRecordTime, &shared).status());  // merged: a run exists
-  lossy.LoseNextCommitReply();
+  lossy.LoseNextCommitReplies(absl::UnavailableError("the commit's reply was lost"));
   EXPECT_THAT(Record(Calls(30, 40), kRecordTime, &shared),
               StatusIs(absl::StatusCode::kUnavailable));
   // The client cannot know and resends: the rows were written, once.
