@@ -50,8 +50,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/roster/testing/test_roster.h"
 #include "common/auth/auth.h"
-#include "common/cache/fake_cache.h"
 #include "common/server/health_client.h"
 #include "common/status.h"
 #include "common/testing/databases.h"
@@ -64,12 +64,11 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "salesteam/activity/v1/activity.grpc.pb.h"
-#include "services/activity/testing/test_roster.h"
 
 namespace salesteam::activity {
 namespace {
 
-using ::salesteam::activity::testing::TestRoster;
+using ::salesteam::clients::testing::TestRoster;
 using ::salesteam::testing::DatabaseKind;
 using ::salesteam::testing::RedisServer;
 using ::salesteam::testing::TestDatabase;
@@ -694,7 +693,8 @@ class ActivityFaultTest : public ::testing::TestWithParam<DatabaseKind> {
     dir_ = salesteam::testing::MakeTempDir("activity_fault_test");
     ASSERT_FALSE(dir_.empty());
     ASSERT_OK_AND_ASSIGN(database_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(roster_, TestRoster::Start(kSecret, &roster_cache_, absl::ZeroDuration()));
+    ASSERT_OK_AND_ASSIGN(roster_, TestRoster::Start(kSecret, salesteam::testing::CacheKind::kFake,
+                                                    absl::ZeroDuration()));
     ASSERT_OK_AND_ASSIGN(team_,
                          roster_->CreateTeam("Fault Line Sellers", roster::v1::SALES_MODEL_ISLAND,
                                              "America/New_York", kCurrency));
@@ -751,7 +751,6 @@ class ActivityFaultTest : public ::testing::TestWithParam<DatabaseKind> {
 
   std::string dir_;
   std::unique_ptr<TestDatabase> database_;
-  cache::FakeCache roster_cache_;
   std::unique_ptr<TestRoster> roster_;
   roster::v1::Team team_;
   std::vector<std::string> members_;

@@ -405,6 +405,76 @@ absl::Status CheckCanWriteMember(const Principal& principal, absl::string_view m
                                                   "\""));
 }
 
+namespace {
+
+absl::Status CheckMemberData(const Principal& principal, absl::string_view member_id,
+                             absl::FunctionRef<absl::StatusOr<std::string>()> member_team,
+                             absl::string_view verb) {
+  if (Privileged(principal)) return absl::OkStatus();
+  if (principal.role == Role::kRep) {
+    if (!member_id.empty() && principal.subject == member_id) return absl::OkStatus();
+    return absl::PermissionDeniedError(absl::StrCat(Describe(principal), " may ", verb,
+                                                    " only their own data, not member \"",
+                                                    member_id, "\"'s"));
+  }
+  if (principal.role == Role::kManager) {
+    if (!member_id.empty() && principal.subject == member_id) return absl::OkStatus();
+    absl::StatusOr<std::string> team = member_team();
+    if (!team.ok()) return team.status();
+    if (principal.InTeam(*team)) return absl::OkStatus();
+    return absl::PermissionDeniedError(absl::StrCat(Describe(principal), " may not ", verb,
+                                                    " the data of member \"", member_id,
+                                                    "\" of team \"", *team, "\""));
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(Describe(principal), " may not ", verb, " member data"));
+}
+
+}  // namespace
+
+absl::Status CheckCanReadMemberData(const Principal& principal, absl::string_view member_id,
+                                    absl::FunctionRef<absl::StatusOr<std::string>()> member_team) {
+  return CheckMemberData(principal, member_id, member_team, "read");
+}
+
+absl::Status CheckCanWriteMemberData(const Principal& principal, absl::string_view member_id,
+                                     absl::FunctionRef<absl::StatusOr<std::string>()> member_team) {
+  return CheckMemberData(principal, member_id, member_team, "write");
+}
+
+absl::Status CheckCanReadTeamData(const Principal& principal, absl::string_view team_id) {
+  if (Privileged(principal) || (principal.role == Role::kManager && principal.InTeam(team_id))) {
+    return absl::OkStatus();
+  }
+  if (principal.role == Role::kRep) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        Describe(principal), " may read only their own data, not team \"", team_id, "\"'s"));
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(Describe(principal), " may not read team \"", team_id, "\"'s data"));
+}
+
+ServiceTokenSource::ServiceTokenSource(std::string secret, std::string service_name,
+                                       std::function<absl::Time()> clock)
+    : secret_(std::move(secret)),
+      service_name_(std::move(service_name)),
+      clock_(std::move(clock)) {}
+
+absl::StatusOr<std::string> ServiceTokenSource::Token() {
+  const absl::Time now = clock_();
+  absl::MutexLock lock(&mu_);
+  if (now < renew_at_) return token_;
+  Principal principal;
+  principal.subject = service_name_;
+  principal.role = Role::kService;
+  constexpr absl::Duration kTtl = absl::Hours(1);
+  absl::StatusOr<std::string> token = MintToken(secret_, principal, kTtl, now);
+  if (!token.ok()) return token.status();
+  token_ = *std::move(token);
+  renew_at_ = now + kTtl / 2;
+  return token_;
+}
+
 bool CanSeeManagementData(const Principal& principal, absl::string_view member_team_id) {
   return Privileged(principal) ||
          (principal.role == Role::kManager && principal.InTeam(member_team_id));

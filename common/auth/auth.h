@@ -8,14 +8,18 @@
 #ifndef SALESTEAM_COMMON_AUTH_AUTH_H_
 #define SALESTEAM_COMMON_AUTH_AUTH_H_
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace grpc {
@@ -95,6 +99,25 @@ class TokenVerifier {
 absl::StatusOr<std::string> MintToken(absl::string_view secret, const Principal& principal,
                                       absl::Duration ttl, absl::Time now);
 
+// A service token for this service's calls to its peers (role service,
+// subject the service's name), minted from the shared secret and renewed when
+// half its hour has passed. Thread-safe.
+class ServiceTokenSource {
+ public:
+  ServiceTokenSource(
+      std::string secret, std::string service_name,
+      std::function<absl::Time()> clock = [] { return absl::Now(); });
+  absl::StatusOr<std::string> Token();
+
+ private:
+  const std::string secret_;
+  const std::string service_name_;
+  const std::function<absl::Time()> clock_;
+  absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
 // Per-call credentials that send "authorization: Bearer <token>", on
 // insecure and TLS channels alike (service-to-service calls): set them on
 // each call with ClientContext::set_credentials. gRPC normally withholds call
@@ -129,6 +152,19 @@ absl::Status CheckCanReadMember(const Principal& principal, absl::string_view me
                                 absl::string_view member_team_id);
 absl::Status CheckCanWriteMember(const Principal& principal, absl::string_view member_id,
                                  absl::string_view member_team_id);
+// A member's own data (activities, sprint commitments, pay): reps see and
+// write only their own, managers those of members of their teams, admin and
+// service everything. `member_team` names the member's team; it is asked only
+// when the answer depends on it (a manager's call), so that callers may look
+// it up lazily. Its error is returned as is.
+absl::Status CheckCanReadMemberData(const Principal& principal, absl::string_view member_id,
+                                    absl::FunctionRef<absl::StatusOr<std::string>()> member_team);
+absl::Status CheckCanWriteMemberData(const Principal& principal, absl::string_view member_id,
+                                     absl::FunctionRef<absl::StatusOr<std::string>()> member_team);
+// A team's data as a whole (team KPIs, leaderboards, boards, pay reports):
+// managers of the team, admin and service; never a rep, who sees only their
+// own data.
+absl::Status CheckCanReadTeamData(const Principal& principal, absl::string_view team_id);
 // True when the principal may see a member's management data (value tier,
 // motivators): managers of the member's team, admin and service.
 bool CanSeeManagementData(const Principal& principal, absl::string_view member_team_id);

@@ -523,6 +523,78 @@ class EchoAuthorization final : public salesteam::testing::v1::EchoService::Call
   }
 };
 
+// ---- A member's own data (activities, commitments, pay) ----
+
+Principal Person(absl::string_view subject, Role role, std::vector<std::string> teams) {
+  return {.subject = std::string(subject), .role = role, .teams = std::move(teams)};
+}
+
+TEST(MemberDataTest, RepsSeeOnlyTheirOwnDataNeverATeammates) {
+  const Principal rep = Person("m-1", Role::kRep, {"t-1"});
+  auto team = [] { return absl::StatusOr<std::string>("t-1"); };
+  EXPECT_OK(CheckCanReadMemberData(rep, "m-1", team));
+  EXPECT_OK(CheckCanWriteMemberData(rep, "m-1", team));
+  EXPECT_THAT(CheckCanReadMemberData(rep, "m-2", team),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("only their own data")));
+  EXPECT_THAT(CheckCanWriteMemberData(rep, "m-2", team),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(CheckCanReadTeamData(rep, "t-1"), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST(MemberDataTest, ManagersSeeTheirTeamsMembersByTheMembersTeam) {
+  const Principal manager = Person("m-9", Role::kManager, {"t-1"});
+  EXPECT_OK(
+      CheckCanReadMemberData(manager, "m-1", [] { return absl::StatusOr<std::string>("t-1"); }));
+  EXPECT_THAT(
+      CheckCanWriteMemberData(manager, "m-2", [] { return absl::StatusOr<std::string>("t-2"); }),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("\"t-2\"")));
+  EXPECT_OK(CheckCanReadTeamData(manager, "t-1"));
+  EXPECT_THAT(CheckCanReadTeamData(manager, "t-2"), StatusIs(absl::StatusCode::kPermissionDenied));
+  // A lookup that fails is the answer: nothing is guessed.
+  EXPECT_THAT(
+      CheckCanReadMemberData(
+          manager, "m-3",
+          [] { return absl::StatusOr<std::string>(absl::UnavailableError("roster down")); }),
+      StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(MemberDataTest, AdminAndServiceSeeEverythingWithoutALookup) {
+  int lookups = 0;
+  auto team = [&lookups] {
+    ++lookups;
+    return absl::StatusOr<std::string>("t-1");
+  };
+  for (Role role : {Role::kAdmin, Role::kService}) {
+    const Principal principal = Person("x", role, {});
+    EXPECT_OK(CheckCanReadMemberData(principal, "m-1", team));
+    EXPECT_OK(CheckCanWriteMemberData(principal, "m-1", team));
+    EXPECT_OK(CheckCanReadTeamData(principal, "t-7"));
+  }
+  EXPECT_EQ(lookups, 0);
+  const Principal rep = Person("m-1", Role::kRep, {"t-1"});
+  EXPECT_OK(CheckCanReadMemberData(rep, "m-1", team));
+  EXPECT_EQ(lookups, 0) << "a rep's own data needs no lookup";
+}
+
+// ---- Service tokens ----
+
+TEST(ServiceTokenSourceTest, MintsAServiceTokenAndRenewsItAfterHalfItsLife) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  ServiceTokenSource tokens(kSecret, "activity", [&now] { return now; });
+  ASSERT_OK_AND_ASSIGN(std::string first, tokens.Token());
+  ASSERT_OK_AND_ASSIGN(Principal principal,
+                       TokenVerifier(kSecret).Verify(absl::StrCat("Bearer ", first), now));
+  EXPECT_EQ(principal.subject, "activity");
+  EXPECT_EQ(principal.role, Role::kService);
+  now += absl::Minutes(29);
+  EXPECT_THAT(tokens.Token(), ::salesteam::testing::IsOkAndHolds(first));
+  now += absl::Minutes(2);
+  ASSERT_OK_AND_ASSIGN(std::string renewed, tokens.Token());
+  EXPECT_NE(renewed, first);
+  EXPECT_OK(
+      TokenVerifier(kSecret).Verify(absl::StrCat("Bearer ", renewed), now + absl::Minutes(50)));
+}
+
 class BearerOverInsecureChannelTest : public ::testing::Test {
  protected:
   void SetUp() override {

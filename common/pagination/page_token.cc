@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/reflection.h"
 
 namespace salesteam::pagination {
 namespace {
@@ -37,6 +43,27 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
 }
 
 }  // namespace
+
+std::string ListScope(const google::protobuf::Message& request, absl::string_view caller) {
+  std::unique_ptr<google::protobuf::Message> filters(request.New());
+  filters->CopyFrom(request);
+  const google::protobuf::Descriptor* descriptor = filters->GetDescriptor();
+  for (const char* name : {"page_size", "page_token"}) {
+    if (const google::protobuf::FieldDescriptor* field = descriptor->FindFieldByName(name)) {
+      filters->GetReflection()->ClearField(filters.get(), field);
+    }
+  }
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    filters->SerializePartialToCodedStream(&coded);
+  }
+  // Length-prefixed parts, so that no part's bytes can pose as another's.
+  return absl::StrCat(descriptor->full_name().size(), ":", descriptor->full_name(), caller.size(),
+                      ":", caller, bytes);
+}
 
 absl::StatusOr<int> ResolvePageSize(int requested, int default_size, int max_size,
                                     absl::string_view field) {

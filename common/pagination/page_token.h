@@ -15,7 +15,21 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
+namespace google::protobuf {
+class Message;
+}  // namespace google::protobuf
+
 namespace salesteam::pagination {
+
+// The scope every List RPC signs its tokens with: the request's message type,
+// the caller, and the request itself with its `page_size` and `page_token`
+// cleared (serialized deterministically). Every filter a request carries is
+// part of the scope by construction, so a token replayed with another filter,
+// by another caller or on another listing is refused, and a filter added to
+// the request later cannot be left out. Values the server fills in for an
+// absent field (today's date for an unset as_of) are not in the request, so
+// they belong in the cursor when every page must answer for the same value.
+std::string ListScope(const google::protobuf::Message& request, absl::string_view caller);
 
 // The page size a List RPC uses: `requested` when 1..max_size, default_size
 // for 0, INVALID_ARGUMENT naming `field` for negative values or more than

@@ -6,6 +6,7 @@
 #include "common/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "salesteam/roster/v1/roster.pb.h"
 
 namespace salesteam::pagination {
 namespace {
@@ -61,6 +62,49 @@ TEST(PageTokenTest, RefusesACursorWithTheWrongNumberOfParts) {
   PageTokenCodec codec("secret");
   const std::string token = codec.Encode("s", {std::string("a"), std::string("b")});
   EXPECT_THAT(codec.Decode(token, "s", 1), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A List request with filters and page fields (any service's would do).
+::salesteam::roster::v1::ListMembersRequest Listing() {
+  ::salesteam::roster::v1::ListMembersRequest request;
+  request.set_team_id("team-1");
+  request.set_role(::salesteam::roster::v1::MEMBER_ROLE_ACCOUNT_EXECUTIVE);
+  request.set_page_size(10);
+  return request;
+}
+
+TEST(ListScopeTest, IgnoresThePageFieldsOnly) {
+  ::salesteam::roster::v1::ListMembersRequest next = Listing();
+  next.set_page_size(25);
+  next.set_page_token("whatever");
+  EXPECT_EQ(ListScope(Listing(), "m-1"), ListScope(next, "m-1"));
+}
+
+TEST(ListScopeTest, ChangesWithEveryFilterTheCallerAndTheListing) {
+  const std::string scope = ListScope(Listing(), "m-1");
+  ::salesteam::roster::v1::ListMembersRequest other_team = Listing();
+  other_team.set_team_id("team-2");
+  ::salesteam::roster::v1::ListMembersRequest inactive_too = Listing();
+  inactive_too.set_include_inactive(true);
+  ::salesteam::roster::v1::ListMembersRequest dated = Listing();
+  dated.mutable_as_of()->set_year(2026);
+  EXPECT_NE(scope, ListScope(other_team, "m-1"));
+  EXPECT_NE(scope, ListScope(inactive_too, "m-1"));
+  EXPECT_NE(scope, ListScope(dated, "m-1"));
+  EXPECT_NE(scope, ListScope(Listing(), "m-2"));
+  ::salesteam::roster::v1::ListTeamsRequest teams;
+  EXPECT_NE(ListScope(teams, ""), ListScope(::salesteam::roster::v1::ListMembersRequest(), ""));
+}
+
+TEST(ListScopeTest, ATokenOfOneFilterIsRefusedWithAnother) {
+  PageTokenCodec codec("secret");
+  const std::string token = codec.Encode(ListScope(Listing(), "m-1"), {std::string("member-9")});
+  ::salesteam::roster::v1::ListMembersRequest widened = Listing();
+  widened.clear_team_id();
+  EXPECT_THAT(codec.Decode(token, ListScope(widened, "m-1"), 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  EXPECT_THAT(codec.Decode(token, ListScope(Listing(), "m-1"), 1),
+              IsOkAndHolds(ElementsAre("member-9")));
 }
 
 TEST(PageSizeTest, ZeroMeansTheDefaultAndTheRangeIsEnforced) {

@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/client/current_call.h"
 #include "common/io.h"
 #include "common/server/call_log.h"
 #include "google/protobuf/descriptor.h"
@@ -551,6 +552,9 @@ void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* re
     // An exception escaping a pool thread would end the process and every
     // call in it; one failed call is the right blast radius.
     try {
+      // Calls to peers made by the body carry this call's deadline and
+      // cancellation (common/client/peer_channel.h).
+      client::ScopedCurrentCall current(context);
       status = std::move(body)(static_cast<const auth::Principal&>(caller));
     } catch (const std::exception& e) {
       status = absl::InternalError(absl::StrCat("handler failed: ", e.what()));

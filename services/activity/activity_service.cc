@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/auth/auth.h"
 #include "common/pagination/page_token.h"
+#include "common/server/handler.h"
 #include "common/server/server.h"
 #include "common/status.h"
 #include "common/time/date.h"
@@ -67,7 +68,7 @@ absl::StatusOr<std::pair<Date, Date>> ValidateDays(bool has_start,
 
 class ActivityCore {
  public:
-  ActivityCore(store::Database* db, cache::Cache* cache, RosterDirectory* roster,
+  ActivityCore(store::Database* db, cache::Cache* cache, clients::RosterClient* roster,
                ActivityServiceOptions options)
       : store_(db),
         leaderboards_(cache, &store_, {.timeout = options.cache_timeout}),
@@ -115,11 +116,7 @@ class ActivityCore {
     std::sort(query.types.begin(), query.types.end());
     RETURN_IF_ERROR(CheckCanRead(caller, request.member_id(), request.team_id()));
 
-    const std::string scope = absl::StrCat(
-        "activity.list|", request.member_id(), "|", request.team_id(), "|",
-        query.start.has_value() ? absl::StrCat(absl::ToUnixMicros(*query.start)) : "-", "|",
-        query.end.has_value() ? absl::StrCat(absl::ToUnixMicros(*query.end)) : "-", "|",
-        absl::StrJoin(query.types, ","));
+    const std::string scope = pagination::ListScope(request, caller.subject);
     if (!request.page_token().empty()) {
       ASSIGN_OR_RETURN(std::vector<std::string> cursor,
                        page_tokens_.Decode(request.page_token(), scope, 2));
@@ -157,8 +154,9 @@ class ActivityCore {
       response.set_time_zone(std::string(team->zone.name()));
       return absl::OkStatus();
     }
-    ASSIGN_OR_RETURN(std::shared_ptr<const rosterpb::Member> member, Member(request.member_id()));
-    ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> current, Team(member->team_id()));
+    ASSIGN_OR_RETURN(std::shared_ptr<const clients::RosterMember> member,
+                     Member(request.member_id()));
+    ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> current, Team(member->team_id));
     ASSIGN_OR_RETURN(std::vector<MemberDailyTotals> member_rows,
                      store_.MemberTotals(request.member_id(), range.first, range.second));
     // Won value adds up only within one currency.
@@ -184,8 +182,8 @@ class ActivityCore {
       }
     }
     std::optional<int> tier;
-    if (member->has_value_tier() && auth::CanSeeManagementData(caller, member->team_id())) {
-      tier = member->value_tier();
+    if (member->value_tier.has_value() && auth::CanSeeManagementData(caller, member->team_id)) {
+      tier = *member->value_tier;
     }
     ComputeKpiResponse(rows, range.first, range.second, request.bucket(), currency, tier,
                        &response);
@@ -222,8 +220,9 @@ class ActivityCore {
   }
 
  private:
-  absl::StatusOr<std::shared_ptr<const rosterpb::Member>> Member(const std::string& member_id) {
-    MemberLookup lookup = roster_->GetMembers(absl::MakeConstSpan(&member_id, 1));
+  absl::StatusOr<std::shared_ptr<const clients::RosterMember>> Member(
+      const std::string& member_id) {
+    clients::MemberLookup lookup = roster_->GetMembers(absl::MakeConstSpan(&member_id, 1));
     if (!lookup.unavailable.empty()) {
       return absl::UnavailableError(absl::StrCat("the roster could not be asked about member ",
                                                  QuoteInput(member_id), ": ",
@@ -245,36 +244,23 @@ class ActivityCore {
   }
 
   // Reps read their own activities; managers their teams' (a member by their
-  // current team); admins and services everything.
+  // current team); admins and services everything (common/auth's rule for a
+  // member's data). A team must exist.
   absl::Status CheckCanRead(const Principal& caller, const std::string& member_id,
                             absl::string_view team_id) {
     if (!team_id.empty()) {
-      if (caller.role == Role::kRep) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "principal ", QuoteInput(caller.subject),
-            " (rep) may read only their own activities, not team ", QuoteInput(team_id)));
-      }
-      RETURN_IF_ERROR(auth::CheckCanReadTeam(caller, team_id));
+      RETURN_IF_ERROR(auth::CheckCanReadTeamData(caller, team_id));
       return Team(team_id).status();
     }
-    if (caller.role == Role::kRep) {
-      if (member_id != caller.subject) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "principal ", QuoteInput(caller.subject),
-            " (rep) may read only their own activities, not member ", QuoteInput(member_id)));
-      }
-      return absl::OkStatus();
-    }
-    if (caller.role == Role::kManager) {
-      ASSIGN_OR_RETURN(std::shared_ptr<const rosterpb::Member> member, Member(member_id));
-      return auth::CheckCanReadMember(caller, member_id, member->team_id());
-    }
-    return absl::OkStatus();
+    return auth::CheckCanReadMemberData(caller, member_id, [&]() -> absl::StatusOr<std::string> {
+      ASSIGN_OR_RETURN(std::shared_ptr<const clients::RosterMember> member, Member(member_id));
+      return member->team_id;
+    });
   }
 
   ActivityStore store_;
   Leaderboards leaderboards_;
-  RosterDirectory* roster_;
+  clients::RosterClient* roster_;
   Ingestor ingestor_;
   pagination::PageTokenCodec page_tokens_;
   ActivityServiceOptions options_;
@@ -452,7 +438,8 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
 }  // namespace
 
 ActivityServiceImpl::ActivityServiceImpl(store::Database* db, cache::Cache* cache,
-                                         RosterDirectory* roster, ActivityServiceOptions options)
+                                         clients::RosterClient* roster,
+                                         ActivityServiceOptions options)
     : core_(std::make_unique<ActivityCore>(db, cache, roster, std::move(options))) {}
 
 ActivityServiceImpl::~ActivityServiceImpl() = default;
@@ -466,21 +453,9 @@ grpc::ServerBidiReactor<StreamRequest, StreamResponse>* ActivityServiceImpl::Str
   return new StreamReactor(core_.get(), *std::move(caller));
 }
 
-#define SALESTEAM_ACTIVITY_UNARY(Method)                                                      \
-  grpc::ServerUnaryReactor* ActivityServiceImpl::Method(grpc::CallbackServerContext* context, \
-                                                        const v1::Method##Request* request,   \
-                                                        v1::Method##Response* response) {     \
-    return server::Unary(context,                                                             \
-                         [core = core_.get(), request, response](const Principal& caller) {   \
-                           return core->Method(caller, *request, *response);                  \
-                         });                                                                  \
-  }
-
-SALESTEAM_ACTIVITY_UNARY(RecordActivities)
-SALESTEAM_ACTIVITY_UNARY(ListActivities)
-SALESTEAM_ACTIVITY_UNARY(GetKpis)
-SALESTEAM_ACTIVITY_UNARY(GetLeaderboard)
-
-#undef SALESTEAM_ACTIVITY_UNARY
+SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, RecordActivities)
+SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, ListActivities)
+SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, GetKpis)
+SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, GetLeaderboard)
 
 }  // namespace salesteam::activity

@@ -10,10 +10,10 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "clients/roster/roster_client.h"
 #include "common/cache/cache.h"
 #include "common/store/database.h"
 #include "salesteam/activity/v1/activity.grpc.pb.h"
-#include "services/activity/roster_directory.h"
 
 namespace salesteam::activity {
 
@@ -30,7 +30,7 @@ struct ActivityServiceOptions {
 class ActivityServiceImpl final : public v1::ActivityService::CallbackService {
  public:
   // `roster` answers member and team lookups; all three must outlive this.
-  ActivityServiceImpl(store::Database* db, cache::Cache* cache, RosterDirectory* roster,
+  ActivityServiceImpl(store::Database* db, cache::Cache* cache, clients::RosterClient* roster,
                       ActivityServiceOptions options);
   ~ActivityServiceImpl() override;
 

@@ -4,7 +4,7 @@
 // database: every test runs on both), a real Redis (the shared test server,
 // or for the Redis-loss tests a private redis-server they flush, kill and
 // restart), and a real RosterService (TestRoster) that the service asks over
-// gRPC through GrpcRosterDirectory, exactly as deployed. The roster's clock
+// gRPC through GrpcRosterClient, exactly as deployed. The roster's clock
 // runs 30 days behind, so that moves and deactivations can be dated in the
 // activity service's past. Tokens cover every kind of caller. Covered:
 // exactly-once ingest and per-item results (unary and streaming), every
@@ -35,13 +35,17 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "activity_migrations.h"
+#include "clients/roster/roster_client.h"
+#include "clients/roster/testing/test_roster.h"
 #include "common/auth/auth.h"
 #include "common/cache/redis_cache.h"
+#include "common/client/peer_channel.h"
 #include "common/server/server.h"
 #include "common/status.h"
 #include "common/store/migrations.h"
 #include "common/testing/databases.h"
 #include "common/testing/redis_server.h"
+#include "common/testing/service_harness.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
 #include "common/time/date.h"
@@ -50,15 +54,14 @@
 #include "gtest/gtest.h"
 #include "salesteam/activity/v1/activity.grpc.pb.h"
 #include "services/activity/domain.h"
-#include "services/activity/roster_directory.h"
-#include "services/activity/testing/test_roster.h"
 
 namespace salesteam::activity {
 namespace {
 
-using ::salesteam::activity::testing::TestRoster;
+using ::salesteam::clients::testing::TestRoster;
 using ::salesteam::testing::DatabaseKind;
 using ::salesteam::testing::IsOkAndHolds;
+using ::salesteam::testing::ServiceHarness;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::testing::TestDatabase;
 using ::testing::AllOf;
@@ -81,7 +84,6 @@ constexpr absl::StatusCode kResourceExhausted = absl::StatusCode::kResourceExhau
 constexpr absl::StatusCode kUnauthenticated = absl::StatusCode::kUnauthenticated;
 constexpr absl::StatusCode kUnavailable = absl::StatusCode::kUnavailable;
 
-constexpr char kSecret[] = "activity-service-test-secret-0123456789-abcdef";
 constexpr char kPageTokenKey[] = "activity-service-test-page-token-key";
 // The roster's "today" is this far behind the activity service's, so that a
 // move or deactivation from the roster's tomorrow lies in the activity
@@ -258,55 +260,34 @@ class ActivityServiceTest : public ::testing::TestWithParam<DatabaseKind> {
   virtual bool UsePrivateRedis() const { return false; }
 
   void SetUp() override {
-    today_ = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-    ASSERT_OK_AND_ASSIGN(test_db_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(db_, test_db_->Open());
-    ASSERT_OK(store::ApplyMigrations(*db_, salesteam::migrations::activity()));
-
-    cache::RedisCacheOptions shared;
-    shared.address = ::salesteam::testing::TestRedisAddress();
-    ASSERT_OK_AND_ASSIGN(roster_cache_, cache::RedisCache::Create(shared));
-    // Without a Redis these would silently become Redis-down tests.
-    ASSERT_OK(roster_cache_->Ping({})) << "no Redis at " << shared.address;
-    cache::RedisCacheOptions own = shared;
-    if (UsePrivateRedis()) {
-      ASSERT_OK_AND_ASSIGN(private_redis_, ::salesteam::testing::RedisServer::Start());
-      own.address = private_redis_->address();
-      // Short cool-downs, so that the client finds a restarted Redis at once.
-      own.initial_cooldown = absl::Milliseconds(20);
-      own.max_cooldown = absl::Milliseconds(100);
-    }
-    ASSERT_OK_AND_ASSIGN(cache_, cache::RedisCache::Create(own));
-    ASSERT_OK(cache_->Ping({})) << "no Redis at " << own.address;
-
+    using ::salesteam::testing::CacheKind;
+    ASSERT_OK_AND_ASSIGN(
+        harness_, ServiceHarness::Create({.database = GetParam(),
+                                          .migrations = &salesteam::migrations::activity(),
+                                          .cache = UsePrivateRedis() ? CacheKind::kPrivateRedis
+                                                                     : CacheKind::kSharedRedis}));
+    today_ = absl::ToCivilDay(Now(), absl::UTCTimeZone());
     // The roster caches in the shared Redis, so that breaking the private
     // one affects the activity service only.
-    ASSERT_OK_AND_ASSIGN(roster_, TestRoster::Start(kSecret, roster_cache_.get(), kRosterLag));
-    tokens_ = std::make_unique<ServiceTokenSource>(kSecret, "activity");
-    GrpcRosterDirectoryOptions directory_options;
-    directory_options.token = [this] { return tokens_->Token(); };
-    directory_ = std::make_unique<GrpcRosterDirectory>(
-        grpc::CreateChannel(roster_->address(), grpc::InsecureChannelCredentials()), cache_.get(),
-        std::move(directory_options));
+    ASSERT_OK_AND_ASSIGN(
+        roster_, TestRoster::Start(harness_->secret(), CacheKind::kSharedRedis, kRosterLag));
+    tokens_ = std::make_unique<auth::ServiceTokenSource>(harness_->secret(), "activity");
+    clients::GrpcRosterClientOptions roster_options;
+    roster_options.token = [this] { return tokens_->Token(); };
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> roster_channel,
+                         client::MakePeerChannel({.name = "roster", .address = roster_->address()},
+                                                 clients::RosterRetryPolicy()));
+    roster_client_ = std::make_unique<clients::GrpcRosterClient>(roster_channel, &harness_->cache(),
+                                                                 std::move(roster_options));
 
     ActivityServiceOptions options;
     options.page_token_key = kPageTokenKey;
-    service_ =
-        std::make_unique<ActivityServiceImpl>(db_.get(), cache_.get(), directory_.get(), options);
-    server::ServerOptions server_options;
-    server_options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
-    server_options.metrics_address = "";
-    server_options.shutdown_grace = absl::Seconds(2);
-    server_options.call_log = [this](absl::string_view line) {
-      absl::MutexLock lock(&log_mu_);
-      call_log_.emplace_back(line);
-    };
-    ASSERT_OK_AND_ASSIGN(
-        server_,
-        server::Server::Start(
-            server_options, {{activitypb::ActivityService::service_full_name(), service_.get()}}));
-    stub_ = activitypb::ActivityService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+    options.clock = harness_->clock().AsFunction();
+    ASSERT_OK(
+        harness_->Serve(activitypb::ActivityService::service_full_name(),
+                        std::make_unique<ActivityServiceImpl>(&harness_->db(), &harness_->cache(),
+                                                              roster_client_.get(), options)));
+    stub_ = activitypb::ActivityService::NewStub(harness_->channel());
 
     ASSERT_OK_AND_ASSIGN(team_a_, roster_->CreateTeam("Team A", rosterpb::SALES_MODEL_ASSEMBLY_LINE,
                                                       "Europe/Berlin", "EUR"));
@@ -340,25 +321,15 @@ class ActivityServiceTest : public ::testing::TestWithParam<DatabaseKind> {
 
   void TearDown() override {
     stub_.reset();
-    if (server_ != nullptr) server_->Shutdown();
-    server_.reset();
-    // The server's own account of failed calls: the only place an INTERNAL
-    // error's real message appears.
-    if (HasFailure()) {
-      absl::MutexLock lock(&log_mu_);
-      for (const std::string& line : call_log_) {
-        if (!absl::StrContains(line, "\"code\":\"OK\"")) std::cerr << "server: " << line;
-      }
-    }
-    service_.reset();
-    directory_.reset();
+    // The server stops before the roster client it uses goes.
+    harness_.reset();
+    roster_client_.reset();
     roster_.reset();
-    cache_.reset();
-    roster_cache_.reset();
-    private_redis_.reset();
-    db_.reset();
-    test_db_.reset();
   }
+
+  // The service's clock (the harness's, standing still).
+  absl::Time Now() const { return harness_->clock().Now(); }
+  cache::Cache& cache() { return harness_->cache(); }
 
   // ---- One wrapper per RPC: the call as `token` (none when empty) ----
 
@@ -463,20 +434,11 @@ class ActivityServiceTest : public ::testing::TestWithParam<DatabaseKind> {
   }
 
   Date today_;
-  std::unique_ptr<TestDatabase> test_db_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<::salesteam::testing::RedisServer> private_redis_;  // UsePrivateRedis()
-  std::unique_ptr<cache::RedisCache> roster_cache_;                   // the shared test Redis
-  std::unique_ptr<cache::RedisCache> cache_;                          // the activity service's
+  std::unique_ptr<ServiceHarness> harness_;
   std::unique_ptr<TestRoster> roster_;
-  std::unique_ptr<ServiceTokenSource> tokens_;
-  std::unique_ptr<GrpcRosterDirectory> directory_;
-  std::unique_ptr<ActivityServiceImpl> service_;
-  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<auth::ServiceTokenSource> tokens_;
+  std::unique_ptr<clients::GrpcRosterClient> roster_client_;
   std::unique_ptr<Stub> stub_;
-
-  absl::Mutex log_mu_;
-  std::vector<std::string> call_log_ ABSL_GUARDED_BY(log_mu_);
 
   rosterpb::Team team_a_;
   rosterpb::Team team_b_;
@@ -504,7 +466,7 @@ class ActivityServiceRedisLossTest : public ActivityServiceTest {
   // Waits until the service's Redis client reaches Redis again.
   void AwaitRedis() {
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!cache_->Ping({}).ok()) {
+    while (!cache().Ping({}).ok()) {
       ASSERT_LT(absl::Now(), deadline) << "Redis did not come back";
       absl::SleepFor(absl::Milliseconds(20));
     }
@@ -640,12 +602,12 @@ TEST_P(ActivityServiceTest, EveryInvalidFieldIsRejectedAsInvalidArgumentNamingTh
   std::vector<Bad> bad;
   {
     activitypb::Activity a = call("ahead");
-    periods::TimeToProto(absl::Now() + absl::Hours(25), a.mutable_occurred_at());
+    periods::TimeToProto(Now() + absl::Hours(25), a.mutable_occurred_at());
     bad.push_back({"more than a day ahead", a, "occurred_at"});
   }
   {
     activitypb::Activity a = call("too-old");
-    periods::TimeToProto(absl::Now() - absl::Hours(24 * 401), a.mutable_occurred_at());
+    periods::TimeToProto(Now() - absl::Hours(24 * 401), a.mutable_occurred_at());
     bad.push_back({"more than 400 days back", a, "occurred_at"});
   }
   {
@@ -1662,7 +1624,7 @@ TEST_P(ActivityServiceRedisLossTest,
   ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse before, CallBoard());
   EXPECT_THAT(before.entries(), ElementsAre(EntryIs(1, ben_.id(), 4), EntryIs(2, bo_.id(), 2)));
 
-  ASSERT_OK(cache_->Execute({"FLUSHALL"}, {}).status());
+  ASSERT_OK(cache().Execute({"FLUSHALL"}, {}).status());
   ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse flushed, CallBoard());
   EXPECT_THAT(flushed.entries(), ElementsAre(EntryIs(1, ben_.id(), 4), EntryIs(2, bo_.id(), 2)));
 
@@ -1680,7 +1642,7 @@ TEST_P(ActivityServiceRedisLossTest, IngestWhileRedisIsDownLosesNothingAndTheLea
   ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse before, CallBoard());
   EXPECT_THAT(before.entries(), ElementsAre(EntryIs(1, ben_.id(), 2)));
 
-  ASSERT_OK(private_redis_->Kill());
+  ASSERT_OK(harness_->private_redis()->Kill());
   // Every item is still accepted (and asked of the roster directly).
   RecordAll(Concat({Calls("ben-2", ben_.id(), today_ - 3, 3),
                     Calls("bo-1", bo_.id(), today_ - 2, 1),
@@ -1688,7 +1650,7 @@ TEST_P(ActivityServiceRedisLossTest, IngestWhileRedisIsDownLosesNothingAndTheLea
   ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse down, CallBoard());
   EXPECT_THAT(down.entries(), ElementsAre(EntryIs(1, ben_.id(), 5), EntryIs(2, bo_.id(), 1)));
 
-  ASSERT_OK(private_redis_->Restart());
+  ASSERT_OK(harness_->private_redis()->Restart());
   AwaitRedis();
   for (int read = 0; read < 2; ++read) {
     ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse back, CallBoard());
@@ -1714,14 +1676,14 @@ TEST_P(ActivityServiceRedisLossTest, IngestWhileRedisHangsStaysCorrectOnceItAnsw
   ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse before, CallBoard());
   EXPECT_THAT(before.entries(), ElementsAre(EntryIs(1, ben_.id(), 2)));
 
-  ASSERT_OK(private_redis_->Freeze());
+  ASSERT_OK(harness_->private_redis()->Freeze());
   RecordAll(
       Concat({Calls("ben-2", ben_.id(), today_ - 3, 3), Calls("bo-1", bo_.id(), today_ - 3, 1)}));
   ASSERT_OK_AND_ASSIGN(activitypb::GetLeaderboardResponse frozen, CallBoard());
   EXPECT_THAT(frozen.entries(), ElementsAre(EntryIs(1, ben_.id(), 5), EntryIs(2, bo_.id(), 1)));
   // Redis may still carry out what it was sent while frozen: it must not be
   // counted twice.
-  ASSERT_OK(private_redis_->Thaw());
+  ASSERT_OK(harness_->private_redis()->Thaw());
   AwaitRedis();
   RecordAll(Calls("bo-2", bo_.id(), today_ - 3, 1));
   for (int read = 0; read < 2; ++read) {

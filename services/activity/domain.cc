@@ -47,13 +47,6 @@ int64_t RoundedRatio(int64_t numerator, int64_t scale, int64_t denominator) {
   return (2 * numerator * scale + denominator) / (2 * denominator);
 }
 
-std::optional<Date> OptionalDate(const salesteam::type::v1::Date& date, bool present) {
-  if (!present) return std::nullopt;
-  absl::StatusOr<Date> day = periods::DateFromProto(date, "date");
-  if (!day.ok()) return std::nullopt;
-  return *day;
-}
-
 }  // namespace
 
 absl::Status ValidateActivityId(absl::string_view id, absl::string_view field) {
@@ -140,56 +133,34 @@ absl::Status ValidateActivity(const activitypb::Activity& activity, absl::string
   return absl::OkStatus();
 }
 
-absl::StatusOr<TeamFacts> TeamFactsFromRoster(const rosterpb::Team& team) {
-  TeamFacts facts;
-  facts.id = team.id();
-  absl::StatusOr<absl::TimeZone> zone = periods::LoadTimeZone(team.time_zone(), "team.time_zone");
-  if (!zone.ok()) {
-    return absl::InternalError(
-        absl::StrCat("team ", QuoteInput(team.id()),
-                     " has a time zone this server cannot load: ", zone.status().message()));
-  }
-  facts.zone = *zone;
-  facts.currency_code = team.currency_code();
-  facts.sales_model = team.sales_model();
-  for (const rosterpb::StageOwnership& ownership : team.stage_ownership()) {
-    const int stage = static_cast<int>(ownership.stage());
-    if (stage > 0 && stage < 5) facts.stage_owner[stage] = ownership.role();
-  }
-  return facts;
-}
-
 absl::StatusOr<Attribution> Attribute(
-    const rosterpb::Member& member, absl::Time occurred_at, activitypb::ActivityType type,
+    const clients::RosterMember& member, absl::Time occurred_at, activitypb::ActivityType type,
     absl::FunctionRef<const TeamFacts*(absl::string_view team_id)> team_for,
     absl::string_view field) {
-  const std::optional<Date> hired = OptionalDate(member.hire_date(), member.has_hire_date());
-  const std::optional<Date> deactivated =
-      OptionalDate(member.deactivation_date(), member.has_deactivation_date());
+  const std::optional<Date>& hired = member.hire_date;
+  const std::optional<Date>& deactivated = member.deactivation_date;
   // The assignment whose days contain the occurrence's day in its own team's
   // zone (the older one where a move eastwards makes two match); failing that
   // (a move westwards leaves a gap of hours that no zone's day covers), the
   // latest one that had begun.
-  const rosterpb::Assignment* chosen = nullptr;
+  const clients::RosterAssignment* chosen = nullptr;
   const TeamFacts* chosen_team = nullptr;
   Date chosen_day;
-  const rosterpb::Assignment* begun = nullptr;
+  const clients::RosterAssignment* begun = nullptr;
   const TeamFacts* begun_team = nullptr;
   Date begun_day;
   std::optional<Date> first_day;
-  for (const rosterpb::Assignment& assignment : member.assignments()) {
-    const TeamFacts* team = team_for(assignment.team_id());
+  for (const clients::RosterAssignment& assignment : member.assignments) {
+    const TeamFacts* team = team_for(assignment.team_id);
     if (team == nullptr) {
-      return absl::UnavailableError(absl::StrCat("team ", QuoteInput(assignment.team_id()),
-                                                 " of member ", QuoteInput(member.id()),
+      return absl::UnavailableError(absl::StrCat("team ", QuoteInput(assignment.team_id),
+                                                 " of member ", QuoteInput(member.id),
                                                  " could not be read from the roster"));
     }
     const Date day = absl::ToCivilDay(occurred_at, team->zone);
     if (!first_day.has_value()) first_day = day;
-    const std::optional<Date> from =
-        OptionalDate(assignment.effective_from(), assignment.has_effective_from());
-    const std::optional<Date> until =
-        OptionalDate(assignment.effective_until(), assignment.has_effective_until());
+    const std::optional<Date>& from = assignment.effective_from;
+    const std::optional<Date>& until = assignment.effective_until;
     if (from.has_value() && day < *from) continue;
     begun = &assignment;
     begun_team = team;
@@ -207,13 +178,13 @@ absl::StatusOr<Attribution> Attribute(
   }
   auto inactive = [&](Date day) {
     return absl::FailedPreconditionError(absl::StrCat(
-        SubField(field, "member_id"), ": member ", QuoteInput(member.id()), " was not active on ",
+        SubField(field, "member_id"), ": member ", QuoteInput(member.id), " was not active on ",
         periods::FormatIsoDate(day), ", the day of occurred_at"));
   };
   if (chosen == nullptr) {
     if (!first_day.has_value()) {
       return absl::FailedPreconditionError(absl::StrCat(SubField(field, "member_id"), ": member ",
-                                                        QuoteInput(member.id()),
+                                                        QuoteInput(member.id),
                                                         " has no team assignment"));
     }
     return inactive(*first_day);
@@ -223,10 +194,10 @@ absl::StatusOr<Attribution> Attribute(
     return inactive(chosen_day);
   }
   Attribution attribution;
-  attribution.team_id = chosen->team_id();
-  attribution.role = chosen->role();
+  attribution.team_id = chosen->team_id;
+  attribution.role = chosen->role;
   attribution.local_day = chosen_day;
-  attribution.out_of_stage = IsOutOfStage(*chosen_team, chosen->role(), type);
+  attribution.out_of_stage = IsOutOfStage(*chosen_team, chosen->role, type);
   return attribution;
 }
 

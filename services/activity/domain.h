@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "clients/roster/roster_client.h"
 #include "common/time/date.h"
 #include "salesteam/activity/v1/activity.pb.h"
 #include "salesteam/roster/v1/roster.pb.h"
@@ -54,20 +55,8 @@ absl::Status ValidateActivityId(absl::string_view id, absl::string_view field);
 absl::Status ValidateActivity(const activitypb::Activity& activity, absl::string_view field,
                               absl::Time now);
 
-// The team facts attribution needs.
-struct TeamFacts {
-  std::string id;
-  absl::TimeZone zone;
-  std::string currency_code;
-  rosterpb::SalesModel sales_model = rosterpb::SALES_MODEL_UNSPECIFIED;
-  // The role owning each JourneyStage (index = stage number), UNSPECIFIED
-  // where nobody does.
-  rosterpb::MemberRole stage_owner[5] = {};
-};
-
-// TeamFacts from the roster's Team; INVALID_ARGUMENT-free: an unknown zone
-// is INTERNAL (the roster validated it).
-absl::StatusOr<TeamFacts> TeamFactsFromRoster(const rosterpb::Team& team);
+// The team facts attribution needs: the roster client's plain team.
+using TeamFacts = clients::RosterTeam;
 
 // Which team, role and local day an activity counts for.
 struct Attribution {
@@ -87,7 +76,7 @@ struct Attribution {
 // (nullptr when unknown). FAILED_PRECONDITION naming the member and the day
 // when the member was not active then.
 absl::StatusOr<Attribution> Attribute(
-    const rosterpb::Member& member, absl::Time occurred_at, activitypb::ActivityType type,
+    const clients::RosterMember& member, absl::Time occurred_at, activitypb::ActivityType type,
     absl::FunctionRef<const TeamFacts*(absl::string_view team_id)> team_for,
     absl::string_view field);
 

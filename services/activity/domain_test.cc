@@ -377,15 +377,15 @@ rosterpb::Team RosterTeam(absl::string_view id, absl::string_view zone,
 }
 
 TeamFacts Facts(absl::string_view id, absl::string_view zone, rosterpb::SalesModel model) {
-  absl::StatusOr<TeamFacts> facts = TeamFactsFromRoster(RosterTeam(id, zone, model));
+  absl::StatusOr<TeamFacts> facts = clients::RosterTeamFromProto(RosterTeam(id, zone, model));
   EXPECT_OK(facts);
   return facts.ok() ? *std::move(facts) : TeamFacts{};
 }
 
-TEST(TeamFactsFromRosterTest, CopiesZoneCurrencyModelAndStageOwners) {
-  ASSERT_OK_AND_ASSIGN(
-      TeamFacts facts,
-      TeamFactsFromRoster(RosterTeam("tm_1", "Asia/Tokyo", rosterpb::SALES_MODEL_ASSEMBLY_LINE)));
+TEST(RosterTeamFromProtoTest, CopiesZoneCurrencyModelAndStageOwners) {
+  ASSERT_OK_AND_ASSIGN(TeamFacts facts,
+                       clients::RosterTeamFromProto(
+                           RosterTeam("tm_1", "Asia/Tokyo", rosterpb::SALES_MODEL_ASSEMBLY_LINE)));
   EXPECT_EQ(facts.id, "tm_1");
   EXPECT_EQ(facts.currency_code, "USD");
   EXPECT_EQ(facts.sales_model, rosterpb::SALES_MODEL_ASSEMBLY_LINE);
@@ -402,9 +402,10 @@ TEST(TeamFactsFromRosterTest, CopiesZoneCurrencyModelAndStageOwners) {
             rosterpb::MEMBER_ROLE_CUSTOMER_SUCCESS);
 }
 
-TEST(TeamFactsFromRosterTest, UnloadableZoneIsInternal) {
+TEST(RosterTeamFromProtoTest, UnloadableZoneIsInternal) {
   EXPECT_THAT(
-      TeamFactsFromRoster(RosterTeam("tm_1", "Mars/Olympus", rosterpb::SALES_MODEL_ISLAND)),
+      clients::RosterTeamFromProto(
+          RosterTeam("tm_1", "Mars/Olympus", rosterpb::SALES_MODEL_ISLAND)),
       StatusIs(absl::StatusCode::kInternal, AllOf(HasSubstr("tm_1"), HasSubstr("Mars/Olympus"))));
 }
 
@@ -550,7 +551,7 @@ class AttributeTest : public ::testing::Test {
       auto it = teams_.find(std::string(id));
       return it == teams_.end() ? nullptr : &it->second;
     };
-    return Attribute(member, at, type, team_for, "activities[2]");
+    return Attribute(clients::RosterMemberFromProto(member), at, type, team_for, "activities[2]");
   }
 
   std::map<std::string, TeamFacts> teams_;

@@ -85,7 +85,7 @@ absl::Status Ingestor::Record(const auth::Principal& caller,
   }
 
   // The roster: members (with history) and their teams.
-  MemberLookup members;
+  clients::MemberLookup members;
   if (!member_ids.empty()) members = roster_->GetMembers(member_ids);
   absl::flat_hash_map<std::string, absl::StatusOr<std::shared_ptr<const TeamFacts>>> teams;
   auto team_status =
@@ -128,12 +128,12 @@ absl::Status Ingestor::Record(const auth::Principal& caller,
     if (!attribution.ok()) {
       if (attribution.status().code() == absl::StatusCode::kUnavailable) {
         // A team of the member's history could not be read: say why.
-        for (const rosterpb::Assignment& assignment : found->second->assignments()) {
-          const auto& team = team_status(assignment.team_id());
+        for (const clients::RosterAssignment& assignment : found->second->assignments) {
+          const auto& team = team_status(assignment.team_id);
           if (!team.ok()) {
             reject(absl::Status(team.status().code(),
                                 absl::StrCat(SubField(field, "member_id"), ": team ",
-                                             QuoteInput(assignment.team_id()), " of member ",
+                                             QuoteInput(assignment.team_id), " of member ",
                                              QuoteInput(item.member_id()),
                                              " could not be read: ", team.status().message())));
             break;

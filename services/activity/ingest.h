@@ -13,12 +13,12 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "clients/roster/roster_client.h"
 #include "common/auth/auth.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "services/activity/activity_store.h"
 #include "services/activity/domain.h"
 #include "services/activity/leaderboard.h"
-#include "services/activity/roster_directory.h"
 
 namespace salesteam::activity {
 
@@ -30,7 +30,7 @@ struct IngestCounts {
 
 class Ingestor {
  public:
-  Ingestor(ActivityStore* store, RosterDirectory* roster, Leaderboards* leaderboards,
+  Ingestor(ActivityStore* store, clients::RosterClient* roster, Leaderboards* leaderboards,
            std::function<absl::Time()> clock)
       : store_(store), roster_(roster), leaderboards_(leaderboards), clock_(std::move(clock)) {}
 
@@ -45,7 +45,7 @@ class Ingestor {
 
  private:
   ActivityStore* store_;
-  RosterDirectory* roster_;
+  clients::RosterClient* roster_;
   Leaderboards* leaderboards_;
   std::function<absl::Time()> clock_;
 };

@@ -31,13 +31,15 @@
 #include "common/server/testing/echo_service.h"
 #include "common/store/database.h"
 #include "common/store/migrations.h"
-#include "common/testing/redis_server.h"
+#include "common/testing/service_harness.h"
 #include "common/testing/test_env.h"
 #include "roster_migrations.h"
 #include "services/roster/roster_service.h"
 
-ABSL_FLAG(std::string, redis, "", "host:port of a Redis to use; empty: start a private one");
-ABSL_FLAG(std::string, database_url, "", "roster database; empty: SQLite in a temp folder");
+ABSL_FLAG(std::string, redis, "private",
+          "private: a redis-server of the benchmark's own; shared: SALESTEAM_TEST_REDIS");
+ABSL_FLAG(std::string, database, "sqlite",
+          "sqlite: a file in a temp folder; postgres: a new database on SALESTEAM_TEST_POSTGRES");
 ABSL_FLAG(int, members, 2000, "members to seed");
 ABSL_FLAG(int, callers, 8, "concurrent callers, each on its own channel");
 ABSL_FLAG(int, batch, 100, "ids per BatchGetMembers");
@@ -119,44 +121,42 @@ int Run() {
   const int callers = absl::GetFlag(FLAGS_callers);
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
 
-  std::unique_ptr<salesteam::testing::RedisServer> private_redis;
-  std::string redis_address = absl::GetFlag(FLAGS_redis);
-  if (redis_address.empty()) {
-    absl::StatusOr<std::unique_ptr<salesteam::testing::RedisServer>> started =
-        salesteam::testing::RedisServer::Start();
-    if (!started.ok()) return Fail(started.status(), "starting redis-server");
-    private_redis = *std::move(started);
-    redis_address = private_redis->address();
+  using salesteam::testing::CacheKind;
+  using salesteam::testing::DatabaseKind;
+  const std::string database = absl::GetFlag(FLAGS_database);
+  const std::string redis = absl::GetFlag(FLAGS_redis);
+  if ((database != "sqlite" && database != "postgres") ||
+      (redis != "private" && redis != "shared")) {
+    return Fail(
+        absl::InvalidArgumentError("--database: sqlite or postgres; --redis: private or shared"),
+        "flags");
   }
-  cache::RedisCacheOptions cache_options;
-  cache_options.address = redis_address;
-  cache_options.max_connections = callers * 2;
-  absl::StatusOr<std::unique_ptr<cache::RedisCache>> cache =
-      cache::RedisCache::Create(cache_options);
-  if (!cache.ok()) return Fail(cache.status(), "redis");
-
-  std::string url = absl::GetFlag(FLAGS_database_url);
-  if (url.empty()) {
-    url = absl::StrCat("sqlite://", salesteam::testing::MakeTempDir("roster_benchmark"),
-                       "/roster.db");
+  absl::StatusOr<std::unique_ptr<salesteam::testing::ServiceHarness>> harness =
+      salesteam::testing::ServiceHarness::Create(
+          {.database = database == "postgres" ? DatabaseKind::kPostgres : DatabaseKind::kSqlite,
+           .migrations = &migrations::roster(),
+           .cache = redis == "private" ? CacheKind::kPrivateRedis : CacheKind::kSharedRedis,
+           .redis_max_connections = callers * 2,
+           .secret = kSecret,
+           .server_options = [](server::ServerOptions& options) {
+             options.call_log = [](absl::string_view) {};  // the log is not what is measured
+           }});
+  if (!harness.ok()) return Fail(harness.status(), "harness");
+  salesteam::testing::ServiceHarness& host = **harness;
+  if (absl::Status served = host.Serve(
+          v1::RosterService::service_full_name(),
+          std::make_unique<RosterServiceImpl>(&host.db(), &host.cache(),
+                                              RosterServiceOptions{.page_token_key = kSecret}),
+          /*start=*/false);
+      !served.ok()) {
+    return Fail(served, "server");
   }
-  absl::StatusOr<std::unique_ptr<store::Database>> db = store::OpenDatabase(url);
-  if (!db.ok()) return Fail(db.status(), "database");
-  if (absl::Status applied = store::ApplyMigrations(**db, migrations::roster()); !applied.ok()) {
-    return Fail(applied, "migrations");
+  if (absl::Status served = host.Serve(echopb::EchoService::service_full_name(),
+                                       std::make_unique<server::testing::EchoServiceImpl>());
+      !served.ok()) {
+    return Fail(served, "server");
   }
-
-  RosterServiceImpl roster(db->get(), cache->get(), {.page_token_key = kSecret});
-  server::testing::EchoServiceImpl echo;
-  server::ServerOptions options;
-  options.metrics_address = "";
-  options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
-  options.call_log = [](absl::string_view) {};  // the log is not what is measured
-  absl::StatusOr<std::unique_ptr<server::Server>> server =
-      server::Server::Start(options, {{v1::RosterService::service_full_name(), &roster},
-                                      {echopb::EchoService::service_full_name(), &echo}});
-  if (!server.ok()) return Fail(server.status(), "server");
-  const int port = (*server)->port();
+  const int port = host.server().port();
 
   const absl::Time now = absl::Now();
   const std::string admin =
@@ -263,8 +263,7 @@ int Run() {
   errors = 0;
 
   std::printf("members=%zu callers=%d batch=%d duration=%s database=%s\n", ids.size(), callers,
-              batch, absl::FormatDuration(duration).c_str(),
-              absl::StartsWith(url, "sqlite") ? "sqlite" : "postgres");
+              batch, absl::FormatDuration(duration).c_str(), database.c_str());
   auto report = [&](const std::string& mode, const std::vector<double>& latencies) {
     std::printf(
         "BatchGetMembers(%d ids, cached), %s: %zu calls, %.0f calls/s, p50 %.3f ms, "
@@ -303,7 +302,7 @@ int Run() {
   std::printf("errors: %lld\n", static_cast<long long>(errors.load()));
   const bool met = p99 < 2000 && ratio >= 0.5 && errors.load() == 0;
   std::printf("goals (paced p99 < 2 ms; >= 50%%; no errors): %s\n", met ? "met" : "MISSED");
-  (*server)->Shutdown();
+  host.Stop();
   return met ? 0 : 2;
 }
 

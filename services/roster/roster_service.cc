@@ -18,6 +18,7 @@
 #include "common/auth/auth.h"
 #include "common/cache/cache_aside.h"
 #include "common/pagination/page_token.h"
+#include "common/server/handler.h"
 #include "common/server/server.h"
 #include "common/status.h"
 #include "common/time/date.h"
@@ -211,7 +212,7 @@ class RosterCore {
     std::optional<std::vector<std::string>> only_ids;
     if (!IsAdminOrService(caller)) only_ids = caller.teams;
     // The scope binds a token to the caller's view, so it cannot be replayed by another caller.
-    const std::string scope = absl::StrCat("ListTeams|", caller.subject);
+    const std::string scope = pagination::ListScope(request, caller.subject);
     std::string after_id;
     if (!request.page_token().empty()) {
       ASSIGN_OR_RETURN(std::vector<std::string> cursor,
@@ -478,9 +479,7 @@ class RosterCore {
     ASSIGN_OR_RETURN(filter.as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
     // The day is part of the cursor, not the scope, so that paging with the
     // default as_of survives midnight: every page answers for the first one's day.
-    const std::string scope =
-        absl::StrCat("ListMembers|", filter.team_id, "|", filter.role, "|", filter.include_inactive,
-                     "|", request.has_as_of() ? FormatIsoDate(filter.as_of) : "today");
+    const std::string scope = pagination::ListScope(request, caller.subject);
     std::string after_id;
     if (!request.page_token().empty()) {
       ASSIGN_OR_RETURN(std::vector<std::string> cursor,
@@ -563,8 +562,7 @@ class RosterCore {
       RETURN_IF_ERROR(store_.GetTeam(request.team_id()).status());
       filter.team_id = request.team_id();
     }
-    const std::string scope = absl::StrCat("ListTrainingSessions|", filter.member_id, "|",
-                                           filter.team_id, "|", filter.area);
+    const std::string scope = pagination::ListScope(request, caller.subject);
     std::optional<TrainingCursor> after;
     if (!request.page_token().empty()) {
       // The cursor also carries the day whose team members are listed, so
@@ -738,34 +736,20 @@ RosterServiceImpl::RosterServiceImpl(store::Database* db, cache::Cache* cache,
 
 RosterServiceImpl::~RosterServiceImpl() = default;
 
-// Each method: the body runs on the handler pool with the verified caller
-// (server::Unary); the request and response outlive it.
-#define SALESTEAM_ROSTER_UNARY(Method)                                                      \
-  grpc::ServerUnaryReactor* RosterServiceImpl::Method(grpc::CallbackServerContext* context, \
-                                                      const v1::Method##Request* request,   \
-                                                      v1::Method##Response* response) {     \
-    return server::Unary(context,                                                           \
-                         [core = core_.get(), request, response](const Principal& caller) { \
-                           return core->Method(caller, *request, *response);                \
-                         });                                                                \
-  }
-
-SALESTEAM_ROSTER_UNARY(CreateTeam)
-SALESTEAM_ROSTER_UNARY(GetTeam)
-SALESTEAM_ROSTER_UNARY(UpdateTeam)
-SALESTEAM_ROSTER_UNARY(ListTeams)
-SALESTEAM_ROSTER_UNARY(CreateMember)
-SALESTEAM_ROSTER_UNARY(GetMember)
-SALESTEAM_ROSTER_UNARY(BatchGetMembers)
-SALESTEAM_ROSTER_UNARY(UpdateMember)
-SALESTEAM_ROSTER_UNARY(MoveMember)
-SALESTEAM_ROSTER_UNARY(DeactivateMember)
-SALESTEAM_ROSTER_UNARY(ListMembers)
-SALESTEAM_ROSTER_UNARY(RecordTraining)
-SALESTEAM_ROSTER_UNARY(ListTrainingSessions)
-SALESTEAM_ROSTER_UNARY(GetTrainingCompliance)
-SALESTEAM_ROSTER_UNARY(SuggestRoles)
-
-#undef SALESTEAM_ROSTER_UNARY
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, CreateTeam)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, GetTeam)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, UpdateTeam)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, ListTeams)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, CreateMember)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, GetMember)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, BatchGetMembers)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, UpdateMember)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, MoveMember)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, DeactivateMember)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, ListMembers)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, RecordTraining)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, ListTrainingSessions)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, GetTrainingCompliance)
+SALESTEAM_UNARY_HANDLER(RosterServiceImpl, SuggestRoles)
 
 }  // namespace salesteam::roster

@@ -44,6 +44,7 @@
 #include "common/status.h"
 #include "common/store/migrations.h"
 #include "common/testing/databases.h"
+#include "common/testing/service_harness.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
 #include "common/time/date.h"
@@ -59,6 +60,7 @@ namespace {
 namespace rosterpb = ::salesteam::roster::v1;
 using DateProto = ::salesteam::type::v1::Date;
 using ::salesteam::testing::DatabaseKind;
+using ::salesteam::testing::ServiceHarness;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::testing::TestDatabase;
 using ::testing::AllOf;
@@ -79,7 +81,6 @@ constexpr absl::StatusCode kNotFound = absl::StatusCode::kNotFound;
 constexpr absl::StatusCode kPermissionDenied = absl::StatusCode::kPermissionDenied;
 constexpr absl::StatusCode kFailedPrecondition = absl::StatusCode::kFailedPrecondition;
 
-constexpr char kSecret[] = "roster-service-test-secret-0123456789-abcdef";
 constexpr char kPageTokenKey[] = "roster-service-test-page-token-key";
 
 // The service's "now": 2026-06-15 12:00 UTC (also "today" in Europe/Berlin and
@@ -231,40 +232,21 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
   virtual bool UseFakeCache() const { return false; }
 
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(test_db_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(db_, test_db_->Open());
-    ASSERT_OK(store::ApplyMigrations(*db_, salesteam::migrations::roster()));
-
-    if (UseFakeCache()) {
-      auto fake = std::make_unique<cache::FakeCache>();
-      fake_cache_ = fake.get();
-      cache_ = std::move(fake);
-    } else {
-      cache::RedisCacheOptions redis;
-      redis.address = ::salesteam::testing::TestRedisAddress();
-      ASSERT_OK_AND_ASSIGN(cache_, cache::RedisCache::Create(redis));
-      // Without a Redis these would silently become Redis-down tests.
-      ASSERT_OK(cache_->Ping({})) << "no Redis at " << redis.address;
-    }
-
+    using ::salesteam::testing::CacheKind;
+    ASSERT_OK_AND_ASSIGN(harness_,
+                         ServiceHarness::Create(
+                             {.database = GetParam(),
+                              .migrations = &salesteam::migrations::roster(),
+                              .cache = UseFakeCache() ? CacheKind::kFake : CacheKind::kSharedRedis,
+                              .start = FixedNow()}));
+    fake_cache_ = harness_->fake_cache();
     RosterServiceOptions options;
     options.page_token_key = kPageTokenKey;
-    options.clock = [this] { return FixedNow() + absl::Seconds(clock_advance_seconds_.load()); };
-    service_ = std::make_unique<RosterServiceImpl>(db_.get(), cache_.get(), options);
-
-    server::ServerOptions server_options;
-    server_options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
-    server_options.metrics_address = "";
-    server_options.shutdown_grace = absl::Seconds(2);
-    server_options.call_log = [this](absl::string_view line) {
-      absl::MutexLock lock(&log_mu_);
-      call_log_.emplace_back(line);
-    };
-    std::vector<server::ServiceRegistration> services = {
-        {rosterpb::RosterService::service_full_name(), service_.get()}};
-    ASSERT_OK_AND_ASSIGN(server_, server::Server::Start(server_options, std::move(services)));
-    stub_ = rosterpb::RosterService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+    options.clock = harness_->clock().AsFunction();
+    ASSERT_OK(harness_->Serve(
+        rosterpb::RosterService::service_full_name(),
+        std::make_unique<RosterServiceImpl>(&harness_->db(), &harness_->cache(), options)));
+    stub_ = rosterpb::RosterService::NewStub(harness_->channel());
 
     admin_token_ = Mint("admin-1", auth::Role::kAdmin, {});
     service_token_ = Mint("activity-service", auth::Role::kService, {});
@@ -301,32 +283,12 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
 
   void TearDown() override {
     stub_.reset();
-    if (server_ != nullptr) server_->Shutdown();
-    server_.reset();
-    // The server's own account of failed calls: the only place an INTERNAL
-    // error's real message appears.
-    if (HasFailure()) {
-      absl::MutexLock lock(&log_mu_);
-      for (const std::string& line : call_log_) {
-        if (!absl::StrContains(line, "\"code\":\"OK\"")) std::cerr << "server: " << line;
-      }
-    }
-    service_.reset();
-    cache_.reset();
-    db_.reset();
-    test_db_.reset();
+    harness_.reset();
   }
 
   std::string Mint(absl::string_view subject, auth::Role role, std::vector<std::string> teams) {
-    auth::Principal principal;
-    principal.subject = std::string(subject);
-    principal.role = role;
-    principal.teams = std::move(teams);
     // Tokens are checked against the real clock, not the service's.
-    absl::StatusOr<std::string> token =
-        auth::MintToken(kSecret, principal, absl::Hours(1), absl::Now());
-    EXPECT_OK(token.status());
-    return token.ok() ? *token : "";
+    return harness_->Token(subject, role, std::move(teams));
   }
 
   // A complete, valid profile with an email no other member has.
@@ -533,16 +495,9 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
     return Call(&rosterpb::RosterService::Stub::SuggestRoles, token, request);
   }
 
-  std::unique_ptr<TestDatabase> test_db_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<cache::Cache> cache_;
-  cache::FakeCache* fake_cache_ = nullptr;  // cache_, when UseFakeCache()
-  std::unique_ptr<RosterServiceImpl> service_;
-  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<ServiceHarness> harness_;
+  cache::FakeCache* fake_cache_ = nullptr;  // the harness's, when UseFakeCache()
   std::unique_ptr<rosterpb::RosterService::Stub> stub_;
-
-  absl::Mutex log_mu_;
-  std::vector<std::string> call_log_ ABSL_GUARDED_BY(log_mu_);
 
   int next_email_ = 0;
   rosterpb::Team team_a_;
@@ -552,8 +507,6 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
   rosterpb::Member rep_a2_;
   rosterpb::Member manager_b_;
   rosterpb::Member rep_b1_;
-  // Moves the service's clock forward from FixedNow() (tests of day changes).
-  std::atomic<int64_t> clock_advance_seconds_{0};
   std::string admin_token_;
   std::string service_token_;
   std::string manager_a_token_;
@@ -886,7 +839,7 @@ TEST_P(RosterServiceTest, PagingMembersWithTheDefaultDayContinuesAcrossMidnight)
   ASSERT_OK(MoveMember(admin_token_, rep_a2_, team_b_.id(), rosterpb::MEMBER_ROLE_FULL_CYCLE,
                        Day(2026, 6, 16))
                 .status());
-  clock_advance_seconds_ = 24 * 60 * 60;
+  harness_->clock().Advance(absl::Hours(24));
 
   // The token still pages, and every page answers for the first page's day.
   std::string token = first.next_page_token();
@@ -1869,7 +1822,7 @@ TEST_P(RosterServiceTest, CallsWithoutAValidTokenAreUnauthenticated) {
       "another-secret-that-is-long-enough-0123456789", stranger, absl::Hours(1), absl::Now());
   ASSERT_OK(wrong_secret.status());
   absl::StatusOr<std::string> expired =
-      auth::MintToken(kSecret, stranger, absl::Minutes(1), absl::Now() - absl::Hours(2));
+      auth::MintToken(harness_->secret(), stranger, absl::Minutes(1), absl::Now() - absl::Hours(2));
   ASSERT_OK(expired.status());
 
   rosterpb::Member change = rep_a1_;

@@ -25,7 +25,7 @@ LoadRoster OneTeam() {
   team.set_currency_code("EUR");
   team.set_sales_model(rosterpb::SALES_MODEL_ISLAND);
   LoadRoster roster;
-  roster.teams.push_back(*activity::TeamFactsFromRoster(team));
+  roster.teams.push_back(*clients::RosterTeamFromProto(team));
   for (int i = 0; i < 10; ++i) {
     roster.members.push_back({"mb-" + std::to_string(i), 0, rosterpb::MEMBER_ROLE_FULL_CYCLE});
   }

@@ -42,7 +42,7 @@ activity::TeamFacts Team(const std::string& id, const std::string& zone,
     ownership->set_role(model == rosterpb::SALES_MODEL_ISLAND ? rosterpb::MEMBER_ROLE_FULL_CYCLE
                                                               : owners[stage - 1]);
   }
-  absl::StatusOr<activity::TeamFacts> facts = activity::TeamFactsFromRoster(team);
+  absl::StatusOr<activity::TeamFacts> facts = clients::RosterTeamFromProto(team);
   EXPECT_THAT(facts, IsOk());
   return *facts;
 }

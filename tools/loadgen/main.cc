@@ -33,6 +33,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "activity_migrations.h"
+#include "clients/roster/roster_client_flags.h"
 #include "common/auth/auth.h"
 #include "common/cache/redis_cache.h"
 #include "common/cache/redis_flags.h"
@@ -44,14 +45,11 @@
 #include "services/activity/activity_store.h"
 #include "services/activity/ingest.h"
 #include "services/activity/leaderboard.h"
-#include "services/activity/roster_directory.h"
 #include "tools/loadgen/driver.h"
 #include "tools/loadgen/generator.h"
 #include "tools/loadgen/roster_setup.h"
 
-ABSL_FLAG(std::string, roster_address, "127.0.0.1:50051",
-          "host:port of the RosterService (teams and reps are created there; direct mode also "
-          "looks members up there)");
+// --roster_address (and TLS, deadline) are the roster client's flags.
 ABSL_FLAG(std::string, activity_address, "127.0.0.1:50052",
           "host:port of the ActivityService (unary, stream and compare modes)");
 ABSL_FLAG(std::string, mode, "stream",
@@ -126,13 +124,13 @@ uint64_t IdKey(absl::string_view run_id, int phase) {
 struct DirectPath {
   std::unique_ptr<store::Database> db;
   std::unique_ptr<cache::RedisCache> cache;
-  std::unique_ptr<activity::GrpcRosterDirectory> roster;
+  std::unique_ptr<clients::GrpcRosterClient> roster;
   std::unique_ptr<activity::ActivityStore> store;
   std::unique_ptr<activity::Leaderboards> leaderboards;
   std::unique_ptr<activity::Ingestor> ingestor;
 };
 
-absl::StatusOr<DirectPath> OpenDirectPath(activity::ServiceTokenSource* tokens) {
+absl::StatusOr<DirectPath> OpenDirectPath(auth::ServiceTokenSource* tokens) {
   DirectPath path;
   const store::MigrationSet& migrations = migrations::activity();
   // Like the server, direct mode owns a SQLite file while it ingests: in
@@ -140,10 +138,8 @@ absl::StatusOr<DirectPath> OpenDirectPath(activity::ServiceTokenSource* tokens) 
   RETURN_IF_ERROR(activity::LockSqliteForIngest(store::DatabaseUrlFromFlags("activity")).status());
   ASSIGN_OR_RETURN(path.db, store::OpenDatabaseFromFlags("activity", &migrations));
   ASSIGN_OR_RETURN(path.cache, cache::RedisCache::Create(cache::RedisCacheOptionsFromFlags()));
-  path.roster = std::make_unique<activity::GrpcRosterDirectory>(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_roster_address), grpc::InsecureChannelCredentials()),
-      path.cache.get(),
-      activity::GrpcRosterDirectoryOptions{.token = [tokens] { return tokens->Token(); }});
+  ASSIGN_OR_RETURN(path.roster, clients::GrpcRosterClientFromFlags(
+                                    path.cache.get(), [tokens] { return tokens->Token(); }));
   path.store = std::make_unique<activity::ActivityStore>(path.db.get());
   path.leaderboards = std::make_unique<activity::Leaderboards>(path.cache.get(), path.store.get());
   path.ingestor = std::make_unique<activity::Ingestor>(
@@ -247,13 +243,14 @@ int Run() {
   if (!admin_token.ok()) return SetupFailed(admin_token.status());
   // Calls to the activity service (and the direct path's roster lookups)
   // carry a service token: loadgen stands in for the CRM sync.
-  activity::ServiceTokenSource tokens(secret->value, "loadgen");
+  auth::ServiceTokenSource tokens(secret->value, "loadgen");
   const TokenSource token = [&tokens] { return tokens.Token(); };
 
   std::printf("loadgen: run %s, seed %llu, mix %s\n", setup.run_id.c_str(),
               static_cast<unsigned long long>(load.generator.seed), FormatMix(*mix).c_str());
-  std::unique_ptr<roster::v1::RosterService::Stub> roster_stub = roster::v1::RosterService::NewStub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_roster_address), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<roster::v1::RosterService::Stub> roster_stub =
+      roster::v1::RosterService::NewStub(grpc::CreateChannel(
+          clients::RosterPeerOptionsFromFlags().address, grpc::InsecureChannelCredentials()));
   const absl::Time setup_start = absl::Now();
   absl::StatusOr<LoadRoster> roster = SetUpRoster(*roster_stub, *admin_token, setup);
   if (!roster.ok()) return SetupFailed(roster.status());

@@ -26,7 +26,7 @@ activity::TeamFacts Team(const std::string& id, const std::string& zone) {
   team.set_time_zone(zone);
   team.set_currency_code("EUR");
   team.set_sales_model(rosterpb::SALES_MODEL_ISLAND);
-  return *activity::TeamFactsFromRoster(team);
+  return *clients::RosterTeamFromProto(team);
 }
 
 // Berlin is a day ahead of Los Angeles late in the UTC evening.

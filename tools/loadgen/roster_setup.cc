@@ -124,7 +124,7 @@ absl::StatusOr<LoadRoster> CreateRoster(rosterv1::RosterService::Stub& roster,
     if (grpc::Status status = roster.CreateTeam(&context, request, &response); !status.ok()) {
       return CallFailed("CreateTeam", status);
     }
-    ASSIGN_OR_RETURN(activity::TeamFacts facts, activity::TeamFactsFromRoster(response.team()));
+    ASSIGN_OR_RETURN(activity::TeamFacts facts, clients::RosterTeamFromProto(response.team()));
     result.teams.push_back(std::move(facts));
     teams.push_back(response.team());
   }
@@ -178,7 +178,7 @@ absl::StatusOr<LoadRoster> FindRoster(rosterv1::RosterService::Stub& roster,
     }
     for (const rosterv1::Team& team : response.teams()) {
       if (!absl::StartsWith(team.name(), kTeamNamePrefix)) continue;
-      ASSIGN_OR_RETURN(activity::TeamFacts facts, activity::TeamFactsFromRoster(team));
+      ASSIGN_OR_RETURN(activity::TeamFacts facts, clients::RosterTeamFromProto(team));
       result.teams.push_back(std::move(facts));
       team_ids.push_back(team.id());
     }

@@ -43,11 +43,13 @@
 #include "salesteam/activity/v1/activity.grpc.pb.h"
 #include "salesteam/roster/v1/roster.pb.h"
 
+#include "clients/roster/testing/test_roster.h"
 #include "common/auth/auth.h"
 #include "common/cache/fake_cache.h"
 #include "common/server/server.h"
 #include "common/store/database.h"
 #include "common/store/migrations.h"
+#include "common/testing/service_harness.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
 #include "common/time/time_zone.h"
@@ -711,41 +713,23 @@ class ActivityCommandsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(testing::MakeTempDir("activity-commands"));
-    absl::StatusOr<std::unique_ptr<store::Database>> db =
-        store::OpenDatabase(absl::StrCat("sqlite://", *dir_, "/roster.db"));
-    ASSERT_OK(db.status());
-    db_ = db->release();
-    ASSERT_OK(store::ApplyMigrations(*db_, migrations::roster()));
-    cache_ = new cache::FakeCache();
-    roster::RosterServiceOptions options;
-    options.page_token_key = kSecret;
-    roster_service_ = new roster::RosterServiceImpl(db_, cache_, options);
-    server::ServerOptions server_options;
-    server_options.metrics_address = "";
-    server_options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
-    server_options.call_log = [](absl::string_view) {};
-    absl::StatusOr<std::unique_ptr<server::Server>> roster = server::Server::Start(
-        server_options, {{rosterpb::RosterService::service_full_name(), roster_service_}});
+    absl::StatusOr<std::unique_ptr<clients::testing::TestRoster>> roster =
+        clients::testing::TestRoster::Start(kSecret, testing::CacheKind::kFake,
+                                            absl::ZeroDuration());
     ASSERT_OK(roster.status());
     roster_ = roster->release();
-
-    activity_service_ = new FakeActivityService();
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &activity_port_);
-    builder.RegisterService(activity_service_);
-    activity_ = builder.BuildAndStart().release();
-    ASSERT_NE(activity_, nullptr);
+    absl::StatusOr<std::unique_ptr<testing::ServiceHarness>> activity =
+        testing::ServiceHarness::Create({.cache = testing::CacheKind::kNone, .secret = kSecret});
+    ASSERT_OK(activity.status());
+    activity_ = activity->release();
+    auto fake = std::make_unique<FakeActivityService>();
+    activity_service_ = fake.get();
+    ASSERT_OK(activity_->Serve(activitypb::ActivityService::service_full_name(), std::move(fake)));
   }
 
   static void TearDownTestSuite() {
-    if (activity_ != nullptr) activity_->Shutdown();
     delete activity_;
-    delete activity_service_;
-    if (roster_ != nullptr) roster_->Shutdown();
     delete roster_;
-    delete roster_service_;
-    delete cache_;
-    delete db_;
     std::system(absl::StrCat("rm -rf ", *dir_).c_str());
     delete dir_;
   }
@@ -756,8 +740,8 @@ class ActivityCommandsTest : public ::testing::Test {
     const std::string err_file = absl::StrCat(*dir_, "/stderr");
     const std::string command =
         absl::StrCat("env -u SALESTEAM_TOKEN -u SALESTEAM_JSON SALESTEAM_JWT_SECRET=", kSecret,
-                     " SALESTEAM_ROSTER_ADDRESS=127.0.0.1:", roster_->port(),
-                     " SALESTEAM_ACTIVITY_ADDRESS=127.0.0.1:", activity_port_, " ", SALESCTL_BINARY,
+                     " SALESTEAM_ROSTER_ADDRESS=", roster_->address(),
+                     " SALESTEAM_ACTIVITY_ADDRESS=", activity_->address(), " ", SALESCTL_BINARY,
                      " ", args, " 2>", err_file);
     Outcome run;
     FILE* pipe = popen(command.c_str(), "r");
@@ -807,23 +791,15 @@ class ActivityCommandsTest : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static store::Database* db_;
-  static cache::FakeCache* cache_;
-  static roster::RosterServiceImpl* roster_service_;
-  static server::Server* roster_;
+  static clients::testing::TestRoster* roster_;
+  static testing::ServiceHarness* activity_;
   static FakeActivityService* activity_service_;
-  static grpc::Server* activity_;
-  static int activity_port_;
 };
 
 std::string* ActivityCommandsTest::dir_ = nullptr;
-store::Database* ActivityCommandsTest::db_ = nullptr;
-cache::FakeCache* ActivityCommandsTest::cache_ = nullptr;
-roster::RosterServiceImpl* ActivityCommandsTest::roster_service_ = nullptr;
-server::Server* ActivityCommandsTest::roster_ = nullptr;
+clients::testing::TestRoster* ActivityCommandsTest::roster_ = nullptr;
+testing::ServiceHarness* ActivityCommandsTest::activity_ = nullptr;
 FakeActivityService* ActivityCommandsTest::activity_service_ = nullptr;
-grpc::Server* ActivityCommandsTest::activity_ = nullptr;
-int ActivityCommandsTest::activity_port_ = 0;
 
 TEST_F(ActivityCommandsTest, RecordFromFlagsSendsOneActivity) {
   Outcome run = Salesctl(

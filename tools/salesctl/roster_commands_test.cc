@@ -35,6 +35,7 @@
 #include "common/server/server.h"
 #include "common/store/database.h"
 #include "common/store/migrations.h"
+#include "common/testing/service_harness.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
 #include "services/roster/roster_service.h"
@@ -72,34 +73,27 @@ class RosterCommandsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(testing::MakeTempDir("roster-commands"));
-    absl::StatusOr<std::unique_ptr<store::Database>> db =
-        store::OpenDatabase(absl::StrCat("sqlite://", *dir_, "/roster.db"));
-    ASSERT_OK(db.status());
-    db_ = db->release();
-    ASSERT_OK(store::ApplyMigrations(*db_, migrations::roster()));
-    cache_ = new cache::FakeCache();
+    absl::StatusOr<std::unique_ptr<testing::ServiceHarness>> harness =
+        testing::ServiceHarness::Create(
+            {.migrations = &migrations::roster(),
+             .cache = testing::CacheKind::kFake,
+             .start = absl::FromCivil(kToday + 0, absl::UTCTimeZone()) + absl::Hours(12),
+             .secret = kSecret,
+             .server_options = [](server::ServerOptions& options) {
+               options.call_log = [](absl::string_view) {};
+             }});
+    ASSERT_OK(harness.status());
+    harness_ = harness->release();
     roster::RosterServiceOptions options;
     options.page_token_key = kSecret;
-    options.clock = [] {
-      return absl::FromCivil(kToday + 0, absl::UTCTimeZone()) + absl::Hours(12);
-    };
-    service_ = new roster::RosterServiceImpl(db_, cache_, options);
-    server::ServerOptions server_options;
-    server_options.metrics_address = "";
-    server_options.verifier = std::make_shared<auth::TokenVerifier>(kSecret);
-    server_options.call_log = [](absl::string_view) {};
-    absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Start(
-        server_options, {{rosterpb::RosterService::service_full_name(), service_}});
-    ASSERT_OK(server.status());
-    server_ = server->release();
+    options.clock = harness_->clock().AsFunction();
+    ASSERT_OK(harness_->Serve(
+        rosterpb::RosterService::service_full_name(),
+        std::make_unique<roster::RosterServiceImpl>(&harness_->db(), &harness_->cache(), options)));
   }
 
   static void TearDownTestSuite() {
-    if (server_ != nullptr) server_->Shutdown();
-    delete server_;
-    delete service_;
-    delete cache_;
-    delete db_;
+    delete harness_;
     std::system(absl::StrCat("rm -rf ", *dir_).c_str());
     delete dir_;
   }
@@ -110,8 +104,8 @@ class RosterCommandsTest : public ::testing::Test {
     const std::string err_file = absl::StrCat(*dir_, "/stderr");
     const std::string command =
         absl::StrCat("env -u SALESTEAM_TOKEN -u SALESTEAM_JSON SALESTEAM_JWT_SECRET=", kSecret,
-                     " SALESTEAM_ROSTER_ADDRESS=127.0.0.1:", server_->port(), " ", SALESCTL_BINARY,
-                     " ", args, " 2>", err_file);
+                     " SALESTEAM_ROSTER_ADDRESS=", harness_->address(), " ", SALESCTL_BINARY, " ",
+                     args, " 2>", err_file);
     Outcome run;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) return run;
@@ -158,17 +152,11 @@ class RosterCommandsTest : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static store::Database* db_;
-  static cache::FakeCache* cache_;
-  static roster::RosterServiceImpl* service_;
-  static server::Server* server_;
+  static testing::ServiceHarness* harness_;
 };
 
 std::string* RosterCommandsTest::dir_ = nullptr;
-store::Database* RosterCommandsTest::db_ = nullptr;
-cache::FakeCache* RosterCommandsTest::cache_ = nullptr;
-roster::RosterServiceImpl* RosterCommandsTest::service_ = nullptr;
-server::Server* RosterCommandsTest::server_ = nullptr;
+testing::ServiceHarness* RosterCommandsTest::harness_ = nullptr;
 
 // The line of `text` that contains `needle`, or "".
 std::string LineWith(const std::string& text, absl::string_view needle) {

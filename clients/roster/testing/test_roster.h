@@ -4,8 +4,8 @@
 // clock can run behind the real one, so that tests can date moves and
 // deactivations in the activity service's past (the roster only accepts
 // them from its own today on).
-#ifndef SALESTEAM_SERVICES_ACTIVITY_TESTING_TEST_ROSTER_H_
-#define SALESTEAM_SERVICES_ACTIVITY_TESTING_TEST_ROSTER_H_
+#ifndef SALESTEAM_CLIENTS_ROSTER_TESTING_TEST_ROSTER_H_
+#define SALESTEAM_CLIENTS_ROSTER_TESTING_TEST_ROSTER_H_
 
 #include <memory>
 #include <optional>
@@ -16,25 +16,26 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
-#include "common/cache/cache.h"
+#include "common/testing/service_harness.h"
 #include "common/time/date.h"
 #include "salesteam/roster/v1/roster.grpc.pb.h"
 
-namespace salesteam::activity::testing {
+namespace salesteam::clients::testing {
 
 namespace rosterpb = ::salesteam::roster::v1;
 
 class TestRoster {
  public:
-  // Starts the roster, verifying tokens signed with `secret`, caching in
-  // `cache` (may be shared with the activity service: keys differ), its
-  // clock `clock_lag` behind the real one.
-  static absl::StatusOr<std::unique_ptr<TestRoster>> Start(std::string secret, cache::Cache* cache,
+  // Starts the roster on a ServiceHarness (SQLite), verifying tokens signed
+  // with `secret`, caching in a cache of the given kind, its clock
+  // `clock_lag` behind the real one.
+  static absl::StatusOr<std::unique_ptr<TestRoster>> Start(std::string secret,
+                                                           salesteam::testing::CacheKind cache,
                                                            absl::Duration clock_lag);
   ~TestRoster();
 
   // host:port to dial.
-  const std::string& address() const { return address_; }
+  const std::string& address() const;
   // The roster's "today" (UTC).
   periods::Date Today() const;
 
@@ -67,16 +68,14 @@ class TestRoster {
   TestRoster() = default;
   absl::StatusOr<rosterpb::Member> GetMember(absl::string_view member_id);
 
-  struct State;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<salesteam::testing::ServiceHarness> harness_;
   std::string secret_;
-  std::string address_;
   absl::Duration clock_lag_;
   std::unique_ptr<rosterpb::RosterService::Stub> stub_;
   std::string admin_token_;
   int next_email_ = 0;
 };
 
-}  // namespace salesteam::activity::testing
+}  // namespace salesteam::clients::testing
 
-#endif  // SALESTEAM_SERVICES_ACTIVITY_TESTING_TEST_ROSTER_H_
+#endif  // SALESTEAM_CLIENTS_ROSTER_TESTING_TEST_ROSTER_H_

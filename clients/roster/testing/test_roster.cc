@@ -1,64 +1,50 @@
-#include "services/activity/testing/test_roster.h"
+#include "clients/roster/testing/test_roster.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/server/server.h"
 #include "common/status.h"
-#include "common/store/migrations.h"
-#include "common/testing/databases.h"
 #include "grpcpp/grpcpp.h"
 #include "roster_migrations.h"
 #include "services/roster/roster_service.h"
 
-namespace salesteam::activity::testing {
-
-struct TestRoster::State {
-  std::unique_ptr<salesteam::testing::TestDatabase> test_db;
-  std::unique_ptr<store::Database> db;
-  std::unique_ptr<roster::RosterServiceImpl> service;
-  std::unique_ptr<server::Server> server;
-};
+namespace salesteam::clients::testing {
 
 absl::StatusOr<std::unique_ptr<TestRoster>> TestRoster::Start(std::string secret,
-                                                              cache::Cache* cache,
+                                                              salesteam::testing::CacheKind cache,
                                                               absl::Duration clock_lag) {
   std::unique_ptr<TestRoster> roster(new TestRoster());
-  roster->secret_ = std::move(secret);
+  roster->secret_ = secret;
   roster->clock_lag_ = clock_lag;
-  roster->state_ = std::make_unique<State>();
-  State& state = *roster->state_;
-  ASSIGN_OR_RETURN(state.test_db, salesteam::testing::TestDatabase::Create(
-                                      salesteam::testing::DatabaseKind::kSqlite));
-  ASSIGN_OR_RETURN(state.db, state.test_db->Open());
-  RETURN_IF_ERROR(store::ApplyMigrations(*state.db, salesteam::migrations::roster()));
+  ASSIGN_OR_RETURN(roster->harness_, salesteam::testing::ServiceHarness::Create(
+                                         {.database = salesteam::testing::DatabaseKind::kSqlite,
+                                          .migrations = &salesteam::migrations::roster(),
+                                          .cache = cache,
+                                          .secret = std::move(secret),
+                                          .server_options = [](server::ServerOptions& options) {
+                                            options.shutdown_grace = absl::Seconds(1);
+                                            options.call_log = [](absl::string_view) {};
+                                          }}));
   roster::RosterServiceOptions options;
   options.page_token_key = roster->secret_;
+  // The roster's today follows the real one, `clock_lag` behind, because
+  // hire dates are set relative to the real today.
   options.clock = [clock_lag] { return absl::Now() - clock_lag; };
-  state.service = std::make_unique<roster::RosterServiceImpl>(state.db.get(), cache, options);
-  server::ServerOptions server_options;
-  server_options.verifier = std::make_shared<auth::TokenVerifier>(roster->secret_);
-  server_options.metrics_address = "";
-  server_options.shutdown_grace = absl::Seconds(1);
-  server_options.call_log = [](absl::string_view) {};
-  ASSIGN_OR_RETURN(
-      state.server,
-      server::Server::Start(server_options,
-                            {{rosterpb::RosterService::service_full_name(), state.service.get()}}));
-  roster->address_ = absl::StrCat("127.0.0.1:", state.server->port());
-  roster->stub_ = rosterpb::RosterService::NewStub(
-      grpc::CreateChannel(roster->address_, grpc::InsecureChannelCredentials()));
+  salesteam::testing::ServiceHarness& harness = *roster->harness_;
+  RETURN_IF_ERROR(harness.Serve(
+      rosterpb::RosterService::service_full_name(),
+      std::make_unique<roster::RosterServiceImpl>(&harness.db(), &harness.cache(), options)));
+  roster->stub_ = rosterpb::RosterService::NewStub(harness.channel());
   roster->admin_token_ = roster->Token("test-admin", auth::Role::kAdmin);
   return roster;
 }
 
-TestRoster::~TestRoster() { Stop(); }
+TestRoster::~TestRoster() = default;
 
-void TestRoster::Stop() {
-  if (state_ == nullptr || state_->server == nullptr) return;
-  state_->server->Shutdown();
-  state_->server.reset();
-}
+const std::string& TestRoster::address() const { return harness_->address(); }
+
+void TestRoster::Stop() { harness_->Stop(); }
 
 periods::Date TestRoster::Today() const {
   return absl::ToCivilDay(absl::Now() - clock_lag_, absl::UTCTimeZone());
@@ -66,13 +52,7 @@ periods::Date TestRoster::Today() const {
 
 std::string TestRoster::Token(absl::string_view subject, auth::Role role,
                               std::vector<std::string> teams) const {
-  auth::Principal principal;
-  principal.subject = std::string(subject);
-  principal.role = role;
-  principal.teams = std::move(teams);
-  absl::StatusOr<std::string> token =
-      auth::MintToken(secret_, principal, absl::Hours(2), absl::Now());
-  return token.ok() ? *token : std::string();
+  return harness_->Token(subject, role, std::move(teams));
 }
 
 absl::StatusOr<rosterpb::Team> TestRoster::CreateTeam(absl::string_view name,
@@ -164,4 +144,4 @@ absl::StatusOr<rosterpb::Member> TestRoster::DeactivateMember(absl::string_view 
   return response.member();
 }
 
-}  // namespace salesteam::activity::testing
+}  // namespace salesteam::clients::testing
