@@ -2,7 +2,8 @@
 // exactly once together with the daily aggregates and funnel steps they
 // change (one transaction), listing activities, and reading the aggregates
 // that KPIs and leaderboards are computed from. Runs on SQLite and
-// PostgreSQL alike (the tables are in migrations/0001_create_activity.sql).
+// PostgreSQL alike (the tables are in migrations/). Which ids were recorded
+// before is the idempotency index's business (id_index.h), one per backend.
 #ifndef SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
 #define SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
 
