@@ -442,6 +442,12 @@ absl::Status CheckCanWriteMemberData(const Principal& principal, absl::string_vi
   return CheckMemberData(principal, member_id, member_team, "write");
 }
 
+absl::Status PrecheckCanWriteMemberData(const Principal& principal, absl::string_view member_id) {
+  if (principal.role != Role::kRep) return absl::OkStatus();
+  return CheckMemberData(
+      principal, member_id, [] { return absl::StatusOr<std::string>(""); }, "write");
+}
+
 absl::Status CheckCanReadTeamData(const Principal& principal, absl::string_view team_id) {
   if (Privileged(principal) || (principal.role == Role::kManager && principal.InTeam(team_id))) {
     return absl::OkStatus();

@@ -161,6 +161,11 @@ absl::Status CheckCanReadMemberData(const Principal& principal, absl::string_vie
                                     absl::FunctionRef<absl::StatusOr<std::string>()> member_team);
 absl::Status CheckCanWriteMemberData(const Principal& principal, absl::string_view member_id,
                                      absl::FunctionRef<absl::StatusOr<std::string>()> member_team);
+// The part of CheckCanWriteMemberData that needs no lookup, for callers that
+// would otherwise look the member up first: PERMISSION_DENIED for a rep and
+// another member's data, OK for everyone else (a manager's answer then
+// depends on the member's team: call CheckCanWriteMemberData once known).
+absl::Status PrecheckCanWriteMemberData(const Principal& principal, absl::string_view member_id);
 // A team's data as a whole (team KPIs, leaderboards, boards, pay reports):
 // managers of the team, admin and service; never a rep, who sees only their
 // own data.

@@ -539,6 +539,11 @@ TEST(MemberDataTest, RepsSeeOnlyTheirOwnDataNeverATeammates) {
   EXPECT_THAT(CheckCanWriteMemberData(rep, "m-2", team),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(CheckCanReadTeamData(rep, "t-1"), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_OK(PrecheckCanWriteMemberData(rep, "m-1"));
+  EXPECT_THAT(PrecheckCanWriteMemberData(rep, "m-2"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("\"m-2\"")));
+  // A manager's answer depends on the member's team: the precheck passes.
+  EXPECT_OK(PrecheckCanWriteMemberData(Person("m-9", Role::kManager, {"t-1"}), "m-2"));
 }
 
 TEST(MemberDataTest, ManagersSeeTheirTeamsMembersByTheMembersTeam) {

@@ -2,7 +2,8 @@
 // exactly once together with the daily aggregates and funnel steps they
 // change (one transaction), listing activities, and reading the aggregates
 // that KPIs and leaderboards are computed from. Runs on SQLite and
-// PostgreSQL alike (the tables are in migrations/0001_create_activity.sql).
+// PostgreSQL alike (the tables are in migrations/). Which ids were recorded
+// before is the idempotency index's business (id_index.h), one per backend.
 #ifndef SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
 #define SALESTEAM_SERVICES_ACTIVITY_ACTIVITY_STORE_H_
 
@@ -21,20 +22,10 @@
 #include "absl/types/span.h"
 #include "common/store/database.h"
 #include "services/activity/domain.h"
-#include "services/activity/id_filter.h"
+#include "services/activity/id_index.h"
+#include "services/activity/id_index_sqlite.h"  // LockSqliteForIngest
 
 namespace salesteam::activity {
-
-// The 64-bit fingerprint of an activity_id the store is keyed by (the first
-// 8 bytes of its SHA-256), and the next 8 bytes, which tell a repeat from a
-// fingerprint collision.
-struct ActivityFingerprint {
-  int64_t hash = 0;
-  int64_t check = 0;
-};
-ActivityFingerprint FingerprintOf(absl::string_view activity_id);
-int64_t ActivityIdHash(absl::string_view activity_id);
-int64_t ActivityIdCheck(absl::string_view activity_id);
 
 // One validated, attributed activity to record. Borrows the activity. The
 // fingerprint is computed by the caller (FingerprintOf), off the store's
@@ -45,15 +36,6 @@ struct NewActivity {
   int64_t id_check = 0;
   absl::Time occurred_at;
   Attribution attribution;
-};
-
-enum class RecordOutcome {
-  kAccepted,
-  // The activity_id was recorded before.
-  kDuplicate,
-  // Another activity_id with the same fingerprint was recorded before; this
-  // one cannot be stored (about one chance in 10^12 per pair of ids).
-  kFingerprintCollision,
 };
 
 // One stored activity, as ListActivities returns it.
@@ -86,14 +68,6 @@ struct MemberDailyTotals {
   std::string team_id;
   DailyTotals totals;
 };
-
-// On SQLite the ids recorded since the last merge live in the ingesting
-// process's memory (see ActivityStore), so exactly one process may ingest
-// into a file: a second one would not see the first one's recent ids. Takes
-// an advisory lock on "<file>.ingest-lock", held until the process exits, and
-// answers FAILED_PRECONDITION when another process holds it. A no-op (-1)
-// for PostgreSQL URLs and in-memory SQLite. Call it before opening the store.
-absl::StatusOr<int> LockSqliteForIngest(absl::string_view database_url);
 
 struct ActivityStoreOptions {
   // SQLite: ids recorded since the last merge are held in memory (about 40
@@ -152,31 +126,23 @@ class ActivityStore {
  private:
   struct Pending;
   struct Group;
+  // Takes the oldest waiting calls off the queue, as many as one group holds
+  // (shared between the free writer slots).
+  std::vector<Pending*> TakeGroupLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   // Writes `group` in one transaction and fills each request's outcomes.
   absl::Status CommitGroup(Group& group);
-  absl::Status LoadRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status MergeRecentIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Builds merged_filter_ from activity_id_runs, sized for twice what it
-  // holds.
-  absl::Status BuildMergedFilter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   store::Database* db_;
   const ActivityStoreOptions options_;
+  // SQLite's or PostgreSQL's, chosen by the database's dialect.
+  const std::unique_ptr<IdIndex> id_index_;
+  // Groups written at once: SQLite has one writer.
+  const int max_writers_;
 
   absl::Mutex queue_mu_;
   absl::CondVar queue_changed_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
   int writers_ ABSL_GUARDED_BY(queue_mu_) = 0;
-
-  // SQLite only: the ids recorded after the merge watermark (id_hash ->
-  // id_check), and a filter of those merged into activity_id_runs (a new id
-  // it rules out needs no lookup there), guarded by the single writer.
-  absl::Mutex write_mu_;
-  bool recent_loaded_ ABSL_GUARDED_BY(write_mu_) = false;
-  int64_t runs_ ABSL_GUARDED_BY(write_mu_) = 0;  // activity_id_runs has runs 0 .. runs_ - 1
-  absl::flat_hash_map<int64_t, int64_t> recent_ ABSL_GUARDED_BY(write_mu_);
-  std::unique_ptr<IdFilter> merged_filter_ ABSL_GUARDED_BY(write_mu_);
-  int64_t filter_runs_ ABSL_GUARDED_BY(write_mu_) = -1;  // the runs merged_filter_ covers
 };
 
 }  // namespace salesteam::activity
