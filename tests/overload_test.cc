@@ -1,0 +1,512 @@
+// Overload and abuse tests of a real activity_server process: clients that
+// keep sending StreamActivities batches without ever reading an answer, at
+// 100 and 300 streams, and one identity opening more streams than it may.
+// The promises checked, on SQLite and on PostgreSQL:
+//   - the server's resident memory (VmRSS of the child process) stays under
+//     a bound the test configures through the server's own flags, whatever
+//     the hostile clients do, and does not keep growing after they leave;
+//   - other clients are still served meanwhile (reads and a small write);
+//   - streams beyond --max_streams_per_principal are refused with
+//     RESOURCE_EXHAUSTED naming the limit, and other identities are not.
+// The assertions are about memory and answers, never about timings.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/auth/auth.h"
+#include "common/cache/fake_cache.h"
+#include "common/server/health_client.h"
+#include "common/testing/databases.h"
+#include "common/testing/status_matchers.h"
+#include "common/testing/test_env.h"
+#include "common/time/date.h"
+#include "common/time/timestamp.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "salesteam/activity/v1/activity.grpc.pb.h"
+#include "services/activity/testing/test_roster.h"
+
+namespace salesteam::activity {
+namespace {
+
+using ::salesteam::activity::testing::TestRoster;
+using ::salesteam::testing::DatabaseKind;
+using ::salesteam::testing::TestDatabase;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using v1::ActivityService;
+
+constexpr char kSecret[] = "overload-test-secret-0123456789-abcdefghijklmnop";
+constexpr char kServiceName[] = "salesteam.activity.v1.ActivityService";
+constexpr char kCurrency[] = "USD";
+constexpr int kMembers = 8;
+// As the fault campaign's bulk clients sent them.
+constexpr int kItemsPerBatch = 5000;
+
+// The server's memory quota in this test, and the resident-set bound the
+// test holds it to: the quota bounds what gRPC buffers, the rest is the
+// process itself (code, database caches, handler threads, parsed batches).
+constexpr int kMemoryQuotaMib = 256;
+constexpr int kStreamReadSlots = 64;
+// The activity pod's memory limit in deploy/k8s.
+constexpr int64_t kRssBoundMib = 512;
+
+std::string Tail(const std::string& text, size_t n = 6000) {
+  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+// Every hostile client is a separate connection, as separate CRM workers
+// would be; retries are off so that refusals are seen as they are.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  args.SetMaxReceiveMessageSize(32 << 20);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+// The activity_server binary as a child process whose memory the test reads.
+class ChildServer {
+ public:
+  ChildServer(std::string log_path, std::vector<std::string> args, std::vector<std::string> env,
+              int port)
+      : log_path_(std::move(log_path)),
+        args_(std::move(args)),
+        env_(std::move(env)),
+        address_(absl::StrCat("127.0.0.1:", port)) {}
+  ~ChildServer() { Kill(); }
+
+  absl::Status Start() {
+    std::vector<char*> argv;
+    for (std::string& arg : args_) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (std::string& e : env_) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot open ", log_path_));
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) return absl::InternalError("fork failed");
+    if (pid == 0) {
+      // Only async-signal-safe calls from here: this process has threads.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(125);
+      if (::dup2(log_fd, STDOUT_FILENO) < 0 || ::dup2(log_fd, STDERR_FILENO) < 0) ::_exit(126);
+      ::close_range(3, ~0U, 0);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    ::close(log_fd);
+    pid_ = pid;
+    channel_ = NewChannel(address_);
+    stub_ = ActivityService::NewStub(channel_);
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < give_up) {
+      int wstatus = 0;
+      if (::waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+        pid_ = -1;
+        return absl::InternalError("activity_server ended during start-up (log below)");
+      }
+      absl::StatusOr<server::ServingStatus> health =
+          server::CheckHealth(channel_, kServiceName, absl::Milliseconds(500));
+      if (health.ok() && *health == server::ServingStatus::kServing) return absl::OkStatus();
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return absl::DeadlineExceededError("activity_server did not report SERVING (log below)");
+  }
+
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  // Whether the process is still running (it was not killed by the kernel's
+  // OOM killer or a crash).
+  bool Alive() {
+    if (pid_ <= 0) return false;
+    int wstatus = 0;
+    return ::waitpid(pid_, &wstatus, WNOHANG) == 0;
+  }
+
+  // VmRSS of the process in MiB, -1 when it cannot be read.
+  int64_t RssMib() const {
+    std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!absl::StartsWith(line, "VmRSS:")) continue;
+      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+      int64_t kib = 0;
+      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kib)) return kib / 1024;
+    }
+    return -1;
+  }
+
+  std::string Log() const {
+    std::ifstream in(log_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return Tail(text.str());
+  }
+
+  const std::string& address() const { return address_; }
+  ActivityService::Stub& stub() { return *stub_; }
+
+ private:
+  const std::string log_path_;
+  std::vector<std::string> args_;
+  std::vector<std::string> env_;
+  const std::string address_;
+  pid_t pid_ = -1;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<ActivityService::Stub> stub_;
+};
+
+// A client that opens StreamActivities and writes the same batch over and
+// over, never reading an answer: what a CRM connector with a broken reader
+// does. Callback API, so that hundreds of them need no threads.
+class HostileStream final
+    : public grpc::ClientBidiReactor<v1::StreamActivitiesRequest, v1::StreamActivitiesResponse> {
+ public:
+  HostileStream(ActivityService::Stub& stub, const std::string& token,
+                const v1::StreamActivitiesRequest& batch)
+      : batch_(batch) {
+    auth::AttachBearerToken(context_, token);
+    stub.async()->StreamActivities(&context_, this);
+    StartWrite(&batch_);
+    StartCall();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) return;  // the stream is over; OnDone follows
+    written_.fetch_add(1);
+    StartWrite(&batch_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    status_ = status;
+    done_ = true;
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  grpc::Status AwaitDone() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+    return status_;
+  }
+
+  int written() const { return written_.load(); }
+
+ private:
+  grpc::ClientContext context_;
+  v1::StreamActivitiesRequest batch_;
+  std::atomic<int> written_{0};
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
+struct HostileClient {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<ActivityService::Stub> stub;
+  std::unique_ptr<HostileStream> stream;
+};
+
+class OverloadTest : public ::testing::TestWithParam<DatabaseKind> {
+ protected:
+  void SetUp() override {
+    dir_ = salesteam::testing::MakeTempDir("overload_test");
+    ASSERT_FALSE(dir_.empty());
+    ASSERT_OK_AND_ASSIGN(database_, TestDatabase::Create(GetParam()));
+    ASSERT_OK_AND_ASSIGN(roster_, TestRoster::Start(kSecret, &roster_cache_, absl::ZeroDuration()));
+    ASSERT_OK_AND_ASSIGN(team_,
+                         roster_->CreateTeam("Overload Sellers", roster::v1::SALES_MODEL_ISLAND,
+                                             "America/New_York", kCurrency));
+    for (int i = 0; i < kMembers; ++i) {
+      ASSERT_OK_AND_ASSIGN(roster::v1::Member member,
+                           roster_->CreateMember(absl::StrCat("Rep ", i + 1), team_.id(),
+                                                 roster::v1::MEMBER_ROLE_FULL_CYCLE, 2));
+      members_.push_back(member.id());
+    }
+    token_ = roster_->Token("overload-test-admin", auth::Role::kAdmin);
+    port_ = salesteam::testing::PickUnusedPort();
+    ASSERT_NE(port_, 0);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) {
+      if (HasFailure()) std::cerr << "activity_server log (tail):\n" << server_->Log() << "\n";
+      server_.reset();
+    }
+    roster_.reset();
+    database_.reset();
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+
+  void StartServer(std::vector<std::string> extra_flags) {
+    std::vector<std::string> args = {
+        ACTIVITY_SERVER_PATH, absl::StrCat("--listen_address=127.0.0.1:", port_),
+        "--metrics_address=off", absl::StrCat("--database_url=", database_->url()),
+        absl::StrCat("--roster_address=", roster_->address())};
+    args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+    std::vector<std::string> env = {
+        absl::StrCat("SALESTEAM_JWT_SECRET=", kSecret),
+        absl::StrCat("SALESTEAM_REDIS_ADDRESS=", salesteam::testing::TestRedisAddress())};
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (!absl::StartsWith(*e, "SALESTEAM_")) env.emplace_back(*e);
+    }
+    server_ = std::make_unique<ChildServer>(dir_ + "/activity_server.log", std::move(args),
+                                            std::move(env), port_);
+    ASSERT_OK(server_->Start());
+  }
+
+  // One batch of kItemsPerBatch valid activities with ids under `prefix`.
+  v1::StreamActivitiesRequest MakeBatch(absl::string_view prefix, int items) const {
+    v1::StreamActivitiesRequest batch;
+    batch.set_batch_number(1);
+    const absl::Time now = absl::Now();
+    for (int i = 0; i < items; ++i) {
+      v1::Activity* activity = batch.add_activities();
+      activity->set_activity_id(absl::StrCat(prefix, "-", i));
+      activity->set_member_id(members_[i % members_.size()]);
+      activity->set_type(v1::ACTIVITY_TYPE_CALL_MADE);
+      periods::TimeToProto(now - absl::Minutes(10 + i % 600), activity->mutable_occurred_at());
+      activity->set_source_system("crm-connector-with-a-broken-reader");
+    }
+    return batch;
+  }
+
+  // Opens `count` hostile streams, each on its own connection, as its own
+  // identity (so that the per-identity limit does not hide the memory bound).
+  std::vector<HostileClient> OpenHostileStreams(int count) {
+    const v1::StreamActivitiesRequest batch = MakeBatch("hostile", kItemsPerBatch);
+    std::vector<HostileClient> clients(count);
+    for (int i = 0; i < count; ++i) {
+      clients[i].channel = NewChannel(server_->address());
+      clients[i].stub = ActivityService::NewStub(clients[i].channel);
+      clients[i].stream = std::make_unique<HostileStream>(
+          *clients[i].stub, roster_->Token(absl::StrCat("crm-", i), auth::Role::kAdmin), batch);
+    }
+    return clients;
+  }
+
+  absl::Status ReadKpis() {
+    v1::GetKpisRequest request;
+    request.set_team_id(team_.id());
+    const periods::Date today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+    periods::DateToProto(today - 7, request.mutable_start_date());
+    periods::DateToProto(today + 2, request.mutable_end_date());
+    v1::GetKpisResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    auth::AttachBearerToken(context, token_);
+    const grpc::Status status = server_->stub().GetKpis(&context, request, &response);
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("GetKpis: ", status.error_message()));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RecordOne(absl::string_view id) {
+    v1::RecordActivitiesRequest request;
+    *request.add_activities() = MakeBatch(id, 1).activities(0);
+    v1::RecordActivitiesResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    auth::AttachBearerToken(context, token_);
+    const grpc::Status status = server_->stub().RecordActivities(&context, request, &response);
+    if (!status.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("RecordActivities: ", status.error_message()));
+    }
+    if (response.accepted_count() != 1) {
+      return absl::InternalError(absl::StrCat("RecordActivities: ", response.ShortDebugString()));
+    }
+    return absl::OkStatus();
+  }
+
+  // A well-behaved sync: one batch, its answer, the end of the stream.
+  grpc::Status StreamOneBatch(const std::string& token, absl::string_view id_prefix,
+                              v1::StreamActivitiesResponse* answer) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    auth::AttachBearerToken(context, token);
+    auto stream = server_->stub().StreamActivities(&context);
+    stream->Write(MakeBatch(id_prefix, 10));
+    stream->WritesDone();
+    while (stream->Read(answer)) {
+    }
+    return stream->Finish();
+  }
+
+  // The hostile streams run for `hold`; meanwhile the server's VmRSS is
+  // sampled every 50 ms and other clients read and write. Returns the
+  // largest VmRSS seen.
+  int64_t RunHostileLoad(int streams, absl::Duration hold) {
+    const int64_t idle_rss = server_->RssMib();
+    std::atomic<int64_t> peak{idle_rss};
+    std::atomic<bool> stop{false};
+    std::thread sampler([&] {
+      while (!stop.load()) {
+        int64_t rss = server_->RssMib();
+        int64_t seen = peak.load();
+        while (rss > seen && !peak.compare_exchange_weak(seen, rss)) {
+        }
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+    });
+    std::vector<HostileClient> clients = OpenHostileStreams(streams);
+    int served = 0;
+    int shed = 0;
+    const absl::Time until = absl::Now() + hold;
+    while (absl::Now() < until) {
+      EXPECT_OK(ReadKpis()) << "a reader must be served while hostile streams run";
+      // The write capacity is the hostile streams' too: a small write is
+      // recorded, or shed at once with a retry hint, never left to hang or
+      // failed otherwise.
+      const absl::Status write = RecordOne(absl::StrCat("well-behaved-", streams, "-", served));
+      if (absl::IsResourceExhausted(write)) {
+        EXPECT_THAT(write.message(), HasSubstr("retry in")) << write;
+        ++shed;
+      } else {
+        EXPECT_OK(write) << "a small write must be answered while hostile streams run";
+      }
+      ++served;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    int64_t written = 0;
+    for (HostileClient& client : clients) written += client.stream->written();
+    for (HostileClient& client : clients) client.stream->Cancel();
+    for (HostileClient& client : clients) client.stream->AwaitDone();
+    stop.store(true);
+    sampler.join();
+    std::cerr << streams << " hostile streams: VmRSS before " << idle_rss << " MiB, peak "
+              << peak.load() << " MiB; " << written << " batches of " << kItemsPerBatch
+              << " items written by clients; " << served
+              << " rounds of GetKpis + RecordActivities answered meanwhile (" << shed
+              << " writes shed with a retry hint)\n";
+    return peak.load();
+  }
+
+  std::string dir_;
+  std::unique_ptr<TestDatabase> database_;
+  cache::FakeCache roster_cache_;
+  std::unique_ptr<TestRoster> roster_;
+  roster::v1::Team team_;
+  std::vector<std::string> members_;
+  std::string token_;
+  int port_ = 0;
+  std::unique_ptr<ChildServer> server_;
+};
+
+// 100, then 300 streams that send 5,000-item batches without ever reading an
+// answer. The server's memory stays under the bound its quota sets, readers
+// and writers are still answered, and once the streams are gone the memory
+// does not keep growing (it is reused by the next wave, not leaked).
+TEST_P(OverloadTest, StreamsThatNeverReadAnswersCannotGrowServerMemoryBeyondItsBound) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({absl::StrCat("--memory_quota_mib=", kMemoryQuotaMib),
+                                       absl::StrCat("--stream_read_slots=", kStreamReadSlots),
+                                       // Each hostile stream is its own identity here.
+                                       "--max_streams_per_principal=4"}));
+  const int64_t peak_100 = RunHostileLoad(100, absl::Seconds(15));
+  EXPECT_LT(peak_100, kRssBoundMib) << "100 hostile streams";
+  ASSERT_TRUE(server_->Alive());
+  const int64_t after_100 = server_->RssMib();
+  const int64_t peak_300 = RunHostileLoad(300, absl::Seconds(15));
+  EXPECT_LT(peak_300, kRssBoundMib) << "300 hostile streams";
+  ASSERT_TRUE(server_->Alive());
+  absl::SleepFor(absl::Seconds(2));
+  const int64_t after_300 = server_->RssMib();
+  std::cerr << "VmRSS after the 100 left: " << after_100
+            << " MiB; after the 300 left: " << after_300 << " MiB\n";
+  // Memory the hostile streams held is released or reused: a second wave
+  // three times the size of the first ends within the bound too, and what
+  // stays after it is within the bound.
+  EXPECT_LT(after_300, kRssBoundMib);
+  EXPECT_OK(ReadKpis());
+}
+
+// One identity may hold only --max_streams_per_principal streams: the next
+// one is refused with RESOURCE_EXHAUSTED naming the limit, while another
+// identity's sync goes through, and once the greedy streams end the identity
+// may stream again.
+TEST_P(OverloadTest, StreamsBeyondTheIdentitysLimitAreRefusedNamingItAndOthersAreServed) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--max_streams_per_principal=3"}));
+  const std::string greedy = roster_->Token("crm-greedy", auth::Role::kAdmin);
+  const v1::StreamActivitiesRequest batch = MakeBatch("greedy", kItemsPerBatch);
+  std::vector<HostileClient> held(3);
+  for (HostileClient& client : held) {
+    client.channel = NewChannel(server_->address());
+    client.stub = ActivityService::NewStub(client.channel);
+    client.stream = std::make_unique<HostileStream>(*client.stub, greedy, batch);
+  }
+  // The three are open once each has had a batch taken from it.
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  for (HostileClient& client : held) {
+    while (client.stream->written() == 0 && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GT(client.stream->written(), 0) << "a greedy stream never got going";
+  }
+
+  v1::StreamActivitiesResponse answer;
+  const grpc::Status refused = StreamOneBatch(greedy, "greedy-fourth", &answer);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), AllOf(HasSubstr("crm-greedy"), HasSubstr("limit is 3"),
+                                             HasSubstr("--max_streams_per_principal")));
+
+  const grpc::Status other =
+      StreamOneBatch(roster_->Token("crm-patient", auth::Role::kAdmin), "patient", &answer);
+  EXPECT_TRUE(other.ok()) << other.error_message();
+  EXPECT_EQ(answer.accepted_count(), 10);
+
+  for (HostileClient& client : held) client.stream->Cancel();
+  for (HostileClient& client : held) client.stream->AwaitDone();
+  // The server sees the cancellations a moment after the clients do.
+  grpc::Status again;
+  for (const absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;) {
+    again = StreamOneBatch(greedy, "greedy-again", &answer);
+    if (again.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(again.ok()) << "the identity's slots come back when its streams end: "
+                          << again.error_message();
+  EXPECT_EQ(answer.accepted_count(), 10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, OverloadTest,
+                         ::testing::Values(DatabaseKind::kSqlite, DatabaseKind::kPostgres),
+                         salesteam::testing::DatabaseKindParamName);
+
+}  // namespace
+}  // namespace salesteam::activity
