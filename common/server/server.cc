@@ -37,6 +37,7 @@
 #include "common/server/call_log.h"
 #include "common/server/read_slots.h"
 #include "common/server/stream_limiter.h"
+#include "common/store/storage_state.h"
 #include "google/protobuf/descriptor.h"
 
 ABSL_FLAG(std::string, listen_address, "",
@@ -133,6 +134,9 @@ constexpr const char* kBuiltInMethods[] = {
 
 // The metric labels of calls to methods the server does not serve.
 constexpr char kUnknownLabel[] = "unknown";
+
+// Logs each change of the database storage's state (defined with LogEvent).
+void LogStorageChanges();
 
 // ---- The handler and write pools ----
 
@@ -752,6 +756,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
                       MetricType::kGauge, [] { return WritePool().Queued(); });
   metrics.AddCallback("salesteam_write_threads", "Threads that run writes.", MetricType::kGauge,
                       [] { return static_cast<double>(g_write_threads.load()); });
+  metrics.AddCallback(
+      "salesteam_storage_exhausted",
+      "1 while the database's storage is full (writes are refused with RESOURCE_EXHAUSTED "
+      "until one commits again), else 0.",
+      MetricType::kGauge, [] { return store::StorageExhausted() ? 1.0 : 0.0; });
+  LogStorageChanges();
   metrics.AddCallback("salesteam_stream_read_slots_in_use",
                       "Streamed messages being read or held (of --stream_read_slots).",
                       MetricType::kGauge,
@@ -968,6 +978,20 @@ void LogEvent(absl::string_view event, const EventFields& fields = EventFields()
   AppendJsonString(line, event);
   absl::StrAppend(&line, fields.json(), "}\n");
   WriteToStderr(line);
+}
+
+void LogStorageChanges() {
+  store::SetStorageListener([](bool exhausted, absl::string_view detail) {
+    if (exhausted) {
+      LogEvent(
+          "storage_exhausted",
+          EventFields()
+              .Add("detail", detail)
+              .Add("effect", "writes are refused with RESOURCE_EXHAUSTED until space is freed"));
+    } else {
+      LogEvent("storage_writable");
+    }
+  });
 }
 
 // Runs while the server drains. gRPC 1.51 waits for every callback call to
