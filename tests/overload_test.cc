@@ -1,23 +1,37 @@
-// Overload and abuse tests of a real activity_server process: clients that
-// keep sending StreamActivities batches without ever reading an answer, at
-// 100 and 300 streams, and one identity opening more streams than it may.
-// The promises checked, on SQLite and on PostgreSQL:
+// Overload, abuse and exhaustion tests of a real activity_server process:
+// clients that keep sending StreamActivities batches without ever reading an
+// answer, at 100 and 300 streams; one identity opening more streams than it
+// may; writes piling up behind a blocked database writer; a full disk. The
+// promises checked, on SQLite and on PostgreSQL:
 //   - the server's resident memory (VmRSS of the child process) stays under
 //     a bound the test configures through the server's own flags, whatever
 //     the hostile clients do, and does not keep growing after they leave;
 //   - other clients are still served meanwhile (reads and a small write);
 //   - streams beyond --max_streams_per_principal are refused with
-//     RESOURCE_EXHAUSTED naming the limit, and other identities are not.
+//     RESOURCE_EXHAUSTED naming the limit, and other identities are not;
+//   - while the database's writer is blocked, reads still answer, and writes
+//     beyond the write queue are shed with RESOURCE_EXHAUSTED and a retry
+//     hint (grpc-retry-pushback-ms), having written nothing;
+//   - a full disk answers RESOURCE_EXHAUSTED saying what is full, and the
+//     same batch resent once space is freed is recorded, each item once.
 // The assertions are about memory and answers, never about timings.
+#include <libpq-fe.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -58,6 +72,7 @@ using ::salesteam::testing::DatabaseKind;
 using ::salesteam::testing::TestDatabase;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using v1::ActivityService;
 
 constexpr char kSecret[] = "overload-test-secret-0123456789-abcdefghijklmnop";
@@ -275,7 +290,8 @@ class OverloadTest : public ::testing::TestWithParam<DatabaseKind> {
   void StartServer(std::vector<std::string> extra_flags) {
     std::vector<std::string> args = {
         ACTIVITY_SERVER_PATH, absl::StrCat("--listen_address=127.0.0.1:", port_),
-        "--metrics_address=off", absl::StrCat("--database_url=", database_->url()),
+        "--metrics_address=off",
+        absl::StrCat("--database_url=", sqlite_url_.empty() ? database_->url() : sqlite_url_),
         absl::StrCat("--roster_address=", roster_->address())};
     args.insert(args.end(), extra_flags.begin(), extra_flags.end());
     std::vector<std::string> env = {
@@ -418,7 +434,52 @@ class OverloadTest : public ::testing::TestWithParam<DatabaseKind> {
     return peak.load();
   }
 
+  // Activities `prefix`-0 .. -(n-1) of the team's members.
+  v1::RecordActivitiesRequest MakeRecordRequest(absl::string_view prefix, int n) const {
+    v1::RecordActivitiesRequest request;
+    *request.mutable_activities() = MakeBatch(prefix, n).activities();
+    return request;
+  }
+
+  grpc::Status Record(const v1::RecordActivitiesRequest& request,
+                      v1::RecordActivitiesResponse* response, std::string* pushback = nullptr) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+    auth::AttachBearerToken(context, token_);
+    const grpc::Status status = server_->stub().RecordActivities(&context, request, response);
+    if (pushback != nullptr) {
+      const auto& trailers = context.GetServerTrailingMetadata();
+      auto it = trailers.find("grpc-retry-pushback-ms");
+      if (it != trailers.end()) pushback->assign(it->second.data(), it->second.size());
+    }
+    return status;
+  }
+
+  // Every activity of the team, id -> times listed.
+  absl::StatusOr<std::map<std::string, int>> ListTeam() {
+    std::map<std::string, int> seen;
+    v1::ListActivitiesRequest request;
+    request.set_team_id(team_.id());
+    request.set_page_size(1000);
+    do {
+      v1::ListActivitiesResponse response;
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+      auth::AttachBearerToken(context, token_);
+      const grpc::Status status = server_->stub().ListActivities(&context, request, &response);
+      if (!status.ok()) {
+        return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                            absl::StrCat("ListActivities: ", status.error_message()));
+      }
+      for (const v1::Activity& activity : response.activities()) ++seen[activity.activity_id()];
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return seen;
+  }
+
   std::string dir_;
+  // Set to serve SQLite from a file of the test's choosing (a small disk).
+  std::string sqlite_url_;
   std::unique_ptr<TestDatabase> database_;
   cache::FakeCache roster_cache_;
   std::unique_ptr<TestRoster> roster_;
@@ -502,6 +563,183 @@ TEST_P(OverloadTest, StreamsBeyondTheIdentitysLimitAreRefusedNamingItAndOthersAr
   EXPECT_TRUE(again.ok()) << "the identity's slots come back when its streams end: "
                           << again.error_message();
   EXPECT_EQ(answer.accepted_count(), 10);
+}
+
+// Writes and reads have separate capacity: with the database's writer held
+// by another connection (a long transaction, a slow disk), the one write
+// thread waits for it and two writes queue; every further write is shed at
+// once with RESOURCE_EXHAUSTED, a message saying when to retry and the same
+// hint in grpc-retry-pushback-ms, having written nothing; GetKpis and
+// ListActivities answer meanwhile. Once the writer is free, the admitted
+// writes are recorded.
+TEST_P(OverloadTest, WithTheWriterBlockedReadsAnswerAndExcessWritesAreShedWithARetryHint) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer({"--write_threads=1", "--write_queue_limit=2", "--sqlite_busy_timeout=120s"}));
+  v1::RecordActivitiesResponse response;
+  ASSERT_TRUE(Record(MakeRecordRequest("warm-up", 5), &response).ok());
+
+  // Another connection takes the writer's lock and keeps it.
+  sqlite3* sqlite = nullptr;
+  PGconn* pg = nullptr;
+  if (GetParam() == DatabaseKind::kSqlite) {
+    std::string path = database_->url().substr(std::string("sqlite://").size());
+    ASSERT_EQ(sqlite3_open(path.c_str(), &sqlite), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(sqlite, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  } else {
+    pg = PQconnectdb(database_->url().c_str());
+    ASSERT_EQ(PQstatus(pg), CONNECTION_OK);
+    PGresult* res = PQexec(pg, "BEGIN; LOCK TABLE activities IN EXCLUSIVE MODE");
+    ASSERT_EQ(PQresultStatus(res), PGRES_COMMAND_OK) << PQresultErrorMessage(res);
+    PQclear(res);
+  }
+
+  constexpr int kWrites = 8;
+  std::vector<grpc::Status> statuses(kWrites);
+  std::vector<std::string> pushbacks(kWrites);
+  std::vector<v1::RecordActivitiesResponse> responses(kWrites);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWrites; ++i) {
+    writers.emplace_back([this, i, &statuses, &pushbacks, &responses, &answered] {
+      statuses[i] =
+          Record(MakeRecordRequest(absl::StrCat("w", i), 20), &responses[i], &pushbacks[i]);
+      answered.fetch_add(1);
+    });
+  }
+  // At most one write runs and two wait, so at least five are shed; they
+  // are answered at once, while the others wait for the writer (so only
+  // shed ones can have been answered before the lock is let go).
+  for (const absl::Time until = absl::Now() + absl::Seconds(60);
+       answered.load() < kWrites - 3 && absl::Now() < until;) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_GE(answered.load(), kWrites - 3) << "writes beyond the queue must be shed, not queued";
+  // Reads never wait for the writer.
+  EXPECT_OK(ReadKpis()) << "GetKpis with the writer blocked";
+  absl::StatusOr<std::map<std::string, int>> listed = ListTeam();
+  EXPECT_OK(listed.status()) << "ListActivities with the writer blocked";
+
+  if (sqlite != nullptr) {
+    sqlite3_exec(sqlite, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(sqlite);
+  } else {
+    PQclear(PQexec(pg, "ROLLBACK"));
+    PQfinish(pg);
+  }
+  for (std::thread& writer : writers) writer.join();
+
+  int recorded = 0;
+  int refused = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    if (statuses[i].ok()) {
+      ++recorded;
+      EXPECT_EQ(responses[i].accepted_count(), 20);
+      continue;
+    }
+    ++refused;
+    EXPECT_EQ(statuses[i].error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << statuses[i].error_message();
+    EXPECT_THAT(statuses[i].error_message(),
+                AllOf(HasSubstr("--write_queue_limit"), HasSubstr("retry in")));
+    int64_t pushback_ms = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(pushbacks[i], &pushback_ms) && pushback_ms > 0)
+        << "grpc-retry-pushback-ms: " << pushbacks[i];
+    EXPECT_THAT(statuses[i].error_message(), HasSubstr(absl::StrCat(pushback_ms, " ms")));
+  }
+  EXPECT_GE(refused, kWrites - 3);
+  EXPECT_GE(recorded, 1);
+  // What was recorded is exactly the admitted writes: the shed ones wrote
+  // nothing.
+  using Listing = std::map<std::string, int>;
+  ASSERT_OK_AND_ASSIGN(Listing after, ListTeam());
+  EXPECT_EQ(after.size(), static_cast<size_t>(5 + 20 * recorded));
+  for (const auto& [id, times] : after) EXPECT_EQ(times, 1) << id;
+}
+
+// A real full disk under the database: the activity server answers
+// RESOURCE_EXHAUSTED saying what is full (not INTERNAL), and the same batch
+// resent once space is freed is recorded, each item exactly once.
+TEST_P(OverloadTest, AFullDiskIsResourceExhaustedNamingItAndAResendAfterFreeingSpaceRecordsOnce) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root (tools/test runs as root)";
+  const std::string disk = dir_ + "/disk";
+  std::filesystem::create_directories(disk);
+  ASSERT_EQ(::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=3m"), 0) << std::strerror(errno);
+  std::string tablespace;
+  if (GetParam() == DatabaseKind::kSqlite) {
+    sqlite_url_ = absl::StrCat("sqlite://", disk, "/activity.db");
+  } else {
+    // The server's tables go to a tablespace on the small disk.
+    const passwd* pg = ::getpwnam("postgres");
+    ASSERT_NE(pg, nullptr);
+    ASSERT_EQ(::chown(disk.c_str(), pg->pw_uid, pg->pw_gid), 0);
+    ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0) << "PostgreSQL must reach the disk";
+    tablespace = absl::StrCat("overload_full_", ::getpid());
+    PGconn* admin = PQconnectdb(salesteam::testing::TestPostgresConninfo().c_str());
+    ASSERT_EQ(PQstatus(admin), CONNECTION_OK);
+    PGconn* own = PQconnectdb(database_->url().c_str());
+    ASSERT_EQ(PQstatus(own), CONNECTION_OK);
+    const std::string name = PQdb(own);
+    PQfinish(own);
+    for (const std::string& sql :
+         {absl::StrCat("CREATE TABLESPACE ", tablespace, " LOCATION '", disk, "'"),
+          absl::StrCat("ALTER DATABASE \"", name, "\" SET default_tablespace = ", tablespace)}) {
+      PGresult* res = PQexec(admin, sql.c_str());
+      EXPECT_EQ(PQresultStatus(res), PGRES_COMMAND_OK) << sql << ": " << PQresultErrorMessage(res);
+      PQclear(res);
+    }
+    PQfinish(admin);
+  }
+  auto cleanup = [&] {
+    server_.reset();
+    if (!tablespace.empty()) {
+      database_.reset();
+      PGconn* admin = PQconnectdb(salesteam::testing::TestPostgresConninfo().c_str());
+      PQclear(PQexec(admin, absl::StrCat("DROP TABLESPACE ", tablespace).c_str()));
+      PQfinish(admin);
+    }
+    ::umount2(disk.c_str(), MNT_DETACH);
+  };
+  StartServer({});
+  if (HasFatalFailure()) return cleanup();
+
+  // Batches of new activities until one does not fit.
+  int sent = 0;
+  grpc::Status full;
+  v1::RecordActivitiesRequest failed;
+  for (; sent < 500; ++sent) {
+    v1::RecordActivitiesRequest request = MakeRecordRequest(absl::StrCat("disk-", sent), 500);
+    v1::RecordActivitiesResponse response;
+    full = Record(request, &response);
+    if (!full.ok()) {
+      failed = std::move(request);
+      break;
+    }
+    EXPECT_EQ(response.accepted_count(), 500);
+  }
+  EXPECT_FALSE(full.ok()) << "3 MiB never filled up";
+  EXPECT_GT(sent, 0);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << full.error_message();
+  EXPECT_THAT(full.error_message(),
+              AllOf(HasSubstr("storage full"),
+                    HasSubstr(GetParam() == DatabaseKind::kSqlite ? "SQLite" : "PostgreSQL"),
+                    HasSubstr("resend")));
+  EXPECT_THAT(full.error_message(), Not(HasSubstr("internal error")));
+  EXPECT_OK(ReadKpis()) << "reads answer on a full disk";
+
+  // The operator frees space; the client resends the batch it has no
+  // answer for.
+  ASSERT_EQ(::mount("tmpfs", disk.c_str(), "tmpfs", MS_REMOUNT, "size=256m"), 0);
+  v1::RecordActivitiesResponse resent;
+  const grpc::Status again = Record(failed, &resent);
+  EXPECT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(resent.accepted_count(), 500) << "nothing of the refused batch had been written";
+  absl::StatusOr<std::map<std::string, int>> listed = ListTeam();
+  EXPECT_OK(listed.status());
+  if (listed.ok()) {
+    EXPECT_EQ(listed->size(), static_cast<size_t>(500 * (sent + 1)));
+    for (const auto& [id, times] : *listed) EXPECT_EQ(times, 1) << id;
+  }
+  cleanup();
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, OverloadTest,
