@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -226,6 +227,24 @@ ReadSlots& ReadSlotsInstance() {
         Pool().Run([granted = std::move(granted)]() mutable { std::move(granted)(); });
       });
   return *slots;
+}
+
+// glibc keeps what a burst of streamed batches freed (hundreds of MiB after a
+// few hundred hostile streams) for reuse, so the resident set stays high long
+// after they left. Once no stream has held a read slot for a few seconds,
+// give it back to the system: once per burst, since malloc_trim walks the
+// whole heap.
+void TrimAfterStreamBursts() {
+  bool busy_since_trim = false;
+  while (true) {
+    absl::SleepFor(absl::Seconds(5));
+    if (ReadSlotsInstance().InUse() > 0) {
+      busy_since_trim = true;
+    } else if (busy_since_trim) {
+      malloc_trim(0);
+      busy_since_trim = false;
+    }
+  }
 }
 
 // The retry hint of a shed write: at least 50 ms, so that clients back off
@@ -739,6 +758,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
     Pool();
     WritePool();
     ReadSlotsInstance();
+    std::thread(TrimAfterStreamBursts).detach();
   });
 
   std::unique_ptr<Server> server(new Server());

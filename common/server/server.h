@@ -88,7 +88,9 @@
 // from StartRead() until they are done with the message, so parsed requests
 // in memory are bounded by the slots, not by the number of streams. A stream
 // whose read waits for its client holds its slot meanwhile: the per-identity
-// limit keeps one identity from holding them all.
+// limit keeps one identity from holding them all. Once no stream has held a
+// slot for about 5 s after a burst, the server hands the memory glibc kept
+// back to the system (malloc_trim), so the resident set comes back down.
 //
 // Overload. Unary() bodies wait for a handler thread in one queue; when
 // --handler_queue_limit bodies already wait for a busy thread, a new call is
