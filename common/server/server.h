@@ -62,13 +62,13 @@
 // pool; UnaryWrite() bodies and OffloadWrite() work (anything that waits for
 // a database's writer) run on a smaller write pool (--write_threads) of their
 // own, so that however many writes wait for the writer, a read never waits
-// behind them for a thread. When --write_queue_limit UnaryWrite() bodies
-// already wait for a write thread, a new one is shed at once with
-// RESOURCE_EXHAUSTED, a message saying when to retry, and gRPC's
+// behind them for a thread. When --write_queue_limit writes (stream batches
+// included) already wait for a write thread, a new UnaryWrite() is shed at
+// once with RESOURCE_EXHAUSTED, a message saying when to retry, and gRPC's
 // `grpc-retry-pushback-ms` trailing metadata (the same figure: the queue's
 // length times the recent time per write, divided by the write threads).
-// OffloadWrite() is never refused: streams hold at most one batch there each,
-// and their number is bounded below.
+// OffloadWrite() is never refused: a stream hands it one batch at a time, and
+// all streams together at most --stream_read_slots (below).
 //
 // Streams and memory. Every client-streaming, server-streaming and
 // bidirectional call of a verified caller counts against
@@ -239,8 +239,7 @@ struct ServerOptions {
 // --keepalive_min_ping_interval, --max_connection_age, --handler_threads,
 // --handler_queue_limit, --write_threads, --write_queue_limit,
 // --memory_quota_mib, --max_concurrent_streams, --max_streams_per_principal,
-// --stream_read_slots;
-// each also SALESTEAM_<FLAG>). An empty
+// --stream_read_slots; each also SALESTEAM_<FLAG>). An empty
 // --listen_address means 127.0.0.1:<default_port>, an empty --metrics_address
 // 127.0.0.1:<default_metrics_port> (deployments set 0.0.0.0:<port> for both),
 // and --metrics_address=off switches the endpoint off. Call after
@@ -362,9 +361,11 @@ grpc::ServerBidiReactor<Request, Response>* FinishedBidiReactor(const absl::Stat
 
 namespace internal {
 using UnaryBody = absl::AnyInvocable<absl::Status(const auth::Principal&) &&>;
-// Unary() without the template: authentication, the queue bound, the
-// expiry check and the exception guard.
+// Which pool a unary body runs on: the handler pool or the write pool.
 enum class Lane { kRead, kWrite };
+// Unary() and UnaryWrite() without the template: authentication, the queue
+// bound (and shedding with a retry hint for writes), the expiry check and
+// the exception guard.
 void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
               UnaryBody body, Lane lane = Lane::kRead);
 

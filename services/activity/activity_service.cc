@@ -307,6 +307,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
   ~StreamReactor() override {
     // Batches read but never recorded (the stream broke) give their slots
     // back here, when nothing can use them any more.
+    absl::MutexLock lock(&mu_);
     if (slots_ > 0) server::StreamReadSlots().Release(slots_);
   }
 
