@@ -2,11 +2,13 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -19,6 +21,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/support/server_interceptor.h>
 
@@ -34,6 +37,9 @@
 #include "common/client/current_call.h"
 #include "common/io.h"
 #include "common/server/call_log.h"
+#include "common/server/read_slots.h"
+#include "common/server/stream_limiter.h"
+#include "common/store/storage_state.h"
 #include "google/protobuf/descriptor.h"
 
 ABSL_FLAG(std::string, listen_address, "",
@@ -67,6 +73,24 @@ ABSL_FLAG(int32_t, handler_threads, 32, "threads that run blocking handler work"
 ABSL_FLAG(int32_t, handler_queue_limit, 1024,
           "unary calls that may wait for a handler thread; more are refused with "
           "RESOURCE_EXHAUSTED (\"server busy\") without running");
+ABSL_FLAG(int32_t, write_threads, 4,
+          "threads that run handler work which waits for the database's writer (unary writes, "
+          "stream batches), apart from the handler threads, so that reads never wait behind it");
+ABSL_FLAG(int32_t, write_queue_limit, 64,
+          "unary writes that may wait for a write thread; more are shed with RESOURCE_EXHAUSTED "
+          "and a retry hint (grpc-retry-pushback-ms)");
+ABSL_FLAG(int32_t, memory_quota_mib, 256,
+          "MiB that gRPC may buffer for all connections together (grpc::ResourceQuota); as it "
+          "fills, flow-control windows shrink and clients that send without reading wait");
+ABSL_FLAG(int32_t, max_concurrent_streams, 100,
+          "calls one connection may carry at once (HTTP/2 MAX_CONCURRENT_STREAMS)");
+ABSL_FLAG(int32_t, stream_read_slots, 64,
+          "messages that streaming calls may be reading or holding at once, server-wide (a "
+          "StreamActivities batch holds one until it is recorded); bounds their memory however "
+          "many streams are open");
+ABSL_FLAG(int32_t, max_streams_per_principal, 64,
+          "streaming calls one identity (token subject) may have open at once; more are refused "
+          "with RESOURCE_EXHAUSTED");
 
 namespace salesteam::server {
 namespace internal {
@@ -80,11 +104,15 @@ struct ServerCore {
   // become metric labels, since a client can send any path.
   absl::flat_hash_set<std::string> known_methods;
   size_t handler_queue_limit = 0;
+  size_t write_queue_limit = 0;
+  std::unique_ptr<StreamLimiter> streams;
   std::shared_ptr<MetricsRegistry> metrics;  // owns the families below
   CounterFamily* started = nullptr;
   CounterFamily* handled = nullptr;
   HistogramFamily* handling_seconds = nullptr;
   Counter* busy_refusals = nullptr;
+  Counter* write_sheds = nullptr;
+  Counter* stream_refusals = nullptr;
 };
 
 }  // namespace internal
@@ -109,11 +137,14 @@ constexpr const char* kBuiltInMethods[] = {
 // The metric labels of calls to methods the server does not serve.
 constexpr char kUnknownLabel[] = "unknown";
 
-// ---- The handler pool ----
+// Logs each change of the database storage's state (defined with LogEvent).
+void LogStorageChanges();
+
+// ---- The handler and write pools ----
 
 class HandlerPool {
  public:
-  explicit HandlerPool(int threads) {
+  explicit HandlerPool(int threads) : threads_(threads) {
     for (int i = 0; i < threads; ++i) std::thread([this] { Loop(); }).detach();
   }
 
@@ -138,6 +169,15 @@ class HandlerPool {
     return static_cast<double>(queue_.size());
   }
 
+  // How long until a call queued now would likely get a thread: the queue's
+  // length times the recent time per item, spread over the threads. What a
+  // shed caller is told to wait before retrying.
+  absl::Duration ExpectedWait() {
+    absl::MutexLock lock(&mu_);
+    const double items = static_cast<double>(queue_.size() + 1);
+    return absl::Seconds(items * average_seconds_ / threads_);
+  }
+
  private:
   void Loop() {
     while (true) {
@@ -150,29 +190,77 @@ class HandlerPool {
         work = std::move(queue_.front());
         queue_.pop_front();
       }
+      const absl::Time start = absl::Now();
       std::move(work)();
+      const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+      absl::MutexLock lock(&mu_);
+      // An exponential moving average over roughly the last 20 items.
+      average_seconds_ += (seconds - average_seconds_) / 20;
     }
   }
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty(); }
 
+  const int threads_;
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
   size_t idle_ ABSL_GUARDED_BY(mu_) = 0;  // threads waiting for work
+  double average_seconds_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 std::atomic<int> g_pool_threads{32};
+std::atomic<int> g_write_threads{4};
+std::atomic<int> g_stream_read_slots{64};
 
-// Lives for the whole process: its threads may still be finishing work while
-// static destructors run.
+// Both live for the whole process: their threads may still be finishing work
+// while static destructors run.
 HandlerPool& Pool() {
   static HandlerPool* pool = new HandlerPool(g_pool_threads.load());
   return *pool;
+}
+HandlerPool& WritePool() {
+  static HandlerPool* pool = new HandlerPool(g_write_threads.load());
+  return *pool;
+}
+
+ReadSlots& ReadSlotsInstance() {
+  static ReadSlots* slots =
+      new ReadSlots(g_stream_read_slots.load(), [](ReadSlots::Granted granted) {
+        Pool().Run([granted = std::move(granted)]() mutable { std::move(granted)(); });
+      });
+  return *slots;
+}
+
+// glibc keeps what a burst of streamed batches freed (hundreds of MiB after a
+// few hundred hostile streams) for reuse, so the resident set stays high long
+// after they left. Once no stream has held a read slot for a few seconds,
+// give it back to the system: once per burst, since malloc_trim walks the
+// whole heap.
+void TrimAfterStreamBursts() {
+  bool busy_since_trim = false;
+  while (true) {
+    absl::SleepFor(absl::Seconds(5));
+    if (ReadSlotsInstance().InUse() > 0) {
+      busy_since_trim = true;
+    } else if (busy_since_trim) {
+      malloc_trim(0);
+      busy_since_trim = false;
+    }
+  }
+}
+
+// The retry hint of a shed write: at least 50 ms, so that clients back off
+// noticeably, and at most a minute, so that a stale estimate cannot park them.
+absl::Duration WritePushback() {
+  return std::clamp(absl::Ceil(WritePool().ExpectedWait(), absl::Milliseconds(1)),
+                    absl::Milliseconds(50), absl::Minutes(1));
 }
 
 // ---- Which principal each call has ----
 
 struct CallRecord {
   absl::StatusOr<auth::Principal> caller = absl::UnauthenticatedError("call not authenticated");
+  // Not OK for a stream refused by the per-identity limit.
+  absl::Status admission;
   const internal::ServerCore* core = nullptr;
 };
 
@@ -272,6 +360,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
         context_(info->server_context()),
         method_(info->method() != nullptr ? info->method() : ""),
         type_(TypeLabel(info->type())),
+        stream_(info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY),
         open_(IsOpenMethod(method_)),
         start_(absl::Now()) {
     if (core_->known_methods.contains(method_)) {
@@ -291,6 +380,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
 
   ~CallInterceptor() override {
     if (registered_) Calls().Remove(context_);
+    if (stream_counted_) core_->streams->Release(record_.caller->subject);
     const absl::Duration latency = (finished_ ? end_ : absl::Now()) - start_;
     if (!finished_) {
       // The handler never sent a status (the call was cancelled first).
@@ -331,6 +421,11 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
       record_.caller = absl::UnauthenticatedError("health and reflection calls carry no principal");
     } else {
       record_.caller = Verify(methods->GetRecvInitialMetadata());
+      if (stream_ && record_.caller.ok()) {
+        record_.admission = core_->streams->Acquire(record_.caller->subject);
+        stream_counted_ = record_.admission.ok();
+        if (!stream_counted_) core_->stream_refusals->Increment();
+      }
     }
     Calls().Add(context_, &record_);
     registered_ = true;
@@ -357,6 +452,12 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
       status = ToGrpcStatus(record_.caller.status());
       methods->ModifySendStatus(status);
     }
+    // The same for a stream over its identity's limit whose handler did not
+    // ask Authenticate(): it never answers with anything but the refusal.
+    if (!record_.admission.ok() && status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      status = ToGrpcStatus(record_.admission);
+      methods->ModifySendStatus(status);
+    }
     code_ = status.error_code();
     error_ = status.error_message();
     // Whatever path produced it (Unary, a streaming reactor, gRPC itself),
@@ -375,6 +476,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   const grpc::ServerContextBase* const context_;
   const std::string method_;
   const absl::string_view type_;
+  const bool stream_;
   const bool open_;
   const absl::Time start_;
   std::string service_;
@@ -382,6 +484,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   std::string peer_;
   CallRecord record_;
   bool registered_ = false;
+  bool stream_counted_ = false;
   bool finished_ = false;
   absl::Time end_;
   grpc::StatusCode code_ = grpc::StatusCode::OK;
@@ -515,19 +618,31 @@ ServerOptions ServerOptionsFromFlags(int default_port, int default_metrics_port)
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.handler_threads = absl::GetFlag(FLAGS_handler_threads);
   options.handler_queue_limit = absl::GetFlag(FLAGS_handler_queue_limit);
+  options.write_threads = absl::GetFlag(FLAGS_write_threads);
+  options.write_queue_limit = absl::GetFlag(FLAGS_write_queue_limit);
+  options.memory_quota_mib = absl::GetFlag(FLAGS_memory_quota_mib);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.max_streams_per_principal = absl::GetFlag(FLAGS_max_streams_per_principal);
+  options.stream_read_slots = absl::GetFlag(FLAGS_stream_read_slots);
   return options;
 }
 
 absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContextBase* context) {
-  return Calls().Find(context).caller;
+  CallRecord record = Calls().Find(context);
+  if (record.caller.ok() && !record.admission.ok()) return record.admission;
+  return std::move(record.caller);
 }
 
 void Offload(absl::AnyInvocable<void() &&> work) { Pool().Run(std::move(work)); }
 
+void OffloadWrite(absl::AnyInvocable<void() &&> work) { WritePool().Run(std::move(work)); }
+
+ReadSlots& StreamReadSlots() { return ReadSlotsInstance(); }
+
 namespace internal {
 
 void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-              UnaryBody body) {
+              UnaryBody body, Lane lane) {
   CallRecord record = Calls().Find(context);
   if (!record.caller.ok()) {
     reactor->Finish(ToGrpcStatus(record.caller.status()));
@@ -563,6 +678,21 @@ void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* re
     }
     reactor->Finish(ToGrpcStatus(status));
   };
+  if (lane == Lane::kWrite) {
+    if (WritePool().TryRun(record.core->write_queue_limit, work)) return;
+    record.core->write_sheds->Increment();
+    const int64_t pushback_ms = absl::ToInt64Milliseconds(WritePushback());
+    // gRPC clients with a retry policy wait this long before their retry;
+    // others read it in the message.
+    context->AddTrailingMetadata("grpc-retry-pushback-ms", absl::StrCat(pushback_ms));
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("server busy writing: ", record.core->write_queue_limit,
+                     " writes already wait for the database (--write_queue_limit); nothing of "
+                     "this call was written; retry in ",
+                     pushback_ms, " ms")));
+    return;
+  }
   if (!Pool().TryRun(record.core->handler_queue_limit, work)) {
     record.core->busy_refusals->Increment();
     reactor->Finish(grpc::Status(
@@ -593,6 +723,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   if (options.handler_queue_limit <= 0) {
     return absl::InvalidArgumentError("--handler_queue_limit must be positive");
   }
+  if (options.write_threads <= 0 || options.write_queue_limit <= 0) {
+    return absl::InvalidArgumentError("--write_threads and --write_queue_limit must be positive");
+  }
+  if (options.memory_quota_mib <= 0 || options.max_concurrent_streams <= 0 ||
+      options.max_streams_per_principal <= 0 || options.stream_read_slots <= 0) {
+    return absl::InvalidArgumentError(
+        "--memory_quota_mib, --max_concurrent_streams, --max_streams_per_principal and "
+        "--stream_read_slots must be positive");
+  }
   if (options.shutdown_grace < absl::ZeroDuration() ||
       options.prestop_delay < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace and --prestop_delay must not be negative");
@@ -618,7 +757,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   static std::once_flag pool_once;
   std::call_once(pool_once, [&] {
     g_pool_threads.store(options.handler_threads);
+    g_write_threads.store(options.write_threads);
+    g_stream_read_slots.store(options.stream_read_slots);
     Pool();
+    WritePool();
+    ReadSlotsInstance();
+    std::thread(TrimAfterStreamBursts).detach();
   });
 
   std::unique_ptr<Server> server(new Server());
@@ -631,9 +775,31 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   metrics.AddCallback("salesteam_handler_threads", "Threads that run handler bodies.",
                       MetricType::kGauge,
                       [] { return static_cast<double>(g_pool_threads.load()); });
+  metrics.AddCallback("salesteam_write_queue_length",
+                      "Writes (unary bodies and stream batches) waiting for a write thread.",
+                      MetricType::kGauge, [] { return WritePool().Queued(); });
+  metrics.AddCallback("salesteam_write_threads", "Threads that run writes.", MetricType::kGauge,
+                      [] { return static_cast<double>(g_write_threads.load()); });
+  metrics.AddCallback(
+      "salesteam_storage_exhausted",
+      "1 while the database's storage is full (writes are refused with RESOURCE_EXHAUSTED "
+      "until one commits again), else 0.",
+      MetricType::kGauge, [] { return store::StorageExhausted() ? 1.0 : 0.0; });
+  LogStorageChanges();
+  metrics.AddCallback("salesteam_stream_read_slots_in_use",
+                      "Streamed messages being read or held (of --stream_read_slots).",
+                      MetricType::kGauge,
+                      [] { return static_cast<double>(ReadSlotsInstance().InUse()); });
+  metrics.AddCallback("salesteam_stream_read_slots_waiting",
+                      "Streams waiting for a read slot (their clients are held back by flow "
+                      "control meanwhile).",
+                      MetricType::kGauge,
+                      [] { return static_cast<double>(ReadSlotsInstance().Waiting()); });
   core->verifier = options.verifier;
   core->call_log = options.call_log;
   core->handler_queue_limit = static_cast<size_t>(options.handler_queue_limit);
+  core->write_queue_limit = static_cast<size_t>(options.write_queue_limit);
+  core->streams = std::make_unique<StreamLimiter>(options.max_streams_per_principal);
   core->metrics = options.metrics;
   core->started =
       &metrics.AddCounterFamily("grpc_server_started_total", "RPCs started on the server.",
@@ -647,6 +813,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   core->busy_refusals = &metrics.AddCounter(
       "salesteam_handler_queue_refusals_total",
       "Unary calls refused with RESOURCE_EXHAUSTED because the handler queue was full.");
+  core->write_sheds = &metrics.AddCounter(
+      "salesteam_write_sheds_total",
+      "Unary writes shed with RESOURCE_EXHAUSTED and a retry hint because the write queue was "
+      "full.");
+  core->stream_refusals =
+      &metrics.AddCounter("salesteam_stream_refusals_total",
+                          "Streams refused with RESOURCE_EXHAUSTED because their identity had "
+                          "--max_streams_per_principal open.");
   server->core_ = core;
 
   // Both are process-wide switches; the reflection plugin must be added once
@@ -663,6 +837,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   // gRPC turns SO_REUSEPORT on by default, which would let a second copy of a
   // service start on a port already in use and take half its calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // What gRPC buffers for every connection together; as it fills, gRPC offers
+  // smaller flow-control windows, so senders that do not read are held back.
+  grpc::ResourceQuota quota("salesteam-server");
+  quota.Resize(static_cast<size_t>(options.memory_quota_mib) << 20);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ClampMillis(options.keepalive_time));
@@ -822,6 +1002,20 @@ void LogEvent(absl::string_view event, const EventFields& fields = EventFields()
   AppendJsonString(line, event);
   absl::StrAppend(&line, fields.json(), "}\n");
   WriteToStderr(line);
+}
+
+void LogStorageChanges() {
+  store::SetStorageListener([](bool exhausted, absl::string_view detail) {
+    if (exhausted) {
+      LogEvent(
+          "storage_exhausted",
+          EventFields()
+              .Add("detail", detail)
+              .Add("effect", "writes are refused with RESOURCE_EXHAUSTED until space is freed"));
+    } else {
+      LogEvent("storage_writable");
+    }
+  });
 }
 
 // Runs while the server drains. gRPC 1.51 waits for every callback call to

@@ -58,6 +58,40 @@
 // returned, so capture by value ([this, context, request, response]), never
 // [&]. Streaming reactors hand blocking work to Offload() for the same reason.
 //
+// Reads and writes have separate capacity. Unary() bodies run on the handler
+// pool; UnaryWrite() bodies and OffloadWrite() work (anything that waits for
+// a database's writer) run on a smaller write pool (--write_threads) of their
+// own, so that however many writes wait for the writer, a read never waits
+// behind them for a thread. When --write_queue_limit writes (stream batches
+// included) already wait for a write thread, a new UnaryWrite() is shed at
+// once with RESOURCE_EXHAUSTED, a message saying when to retry, and gRPC's
+// `grpc-retry-pushback-ms` trailing metadata (the same figure: the queue's
+// length times the recent time per write, divided by the write threads).
+// OffloadWrite() is never refused: a stream hands it one batch at a time, and
+// all streams together at most --stream_read_slots (below).
+//
+// Streams and memory. Every client-streaming, server-streaming and
+// bidirectional call of a verified caller counts against
+// --max_streams_per_principal, per token subject: one identity beyond it gets
+// RESOURCE_EXHAUSTED naming the limit from Authenticate() (so the handler
+// refuses it like an unauthenticated call, and the PRE_SEND_STATUS backstop
+// below rewrites any other answer), and its other streams and other
+// identities carry on. Each connection carries at most
+// --max_concurrent_streams calls at once (HTTP/2 SETTINGS: further calls wait
+// in the client). What gRPC buffers for all connections together (incoming
+// frames, flow-control windows, outgoing messages) comes from one
+// grpc::ResourceQuota of --memory_quota_mib: as it fills, gRPC shrinks the
+// windows it offers, so clients that send without reading are held back by
+// HTTP/2 flow control instead of growing the process. Streaming reactors read
+// the next message only when they have room for it (see StreamActivities)
+// and hold one of the server-wide StreamReadSlots() (--stream_read_slots)
+// from StartRead() until they are done with the message, so parsed requests
+// in memory are bounded by the slots, not by the number of streams. A stream
+// whose read waits for its client holds its slot meanwhile: the per-identity
+// limit keeps one identity from holding them all. Once no stream has held a
+// slot for about 5 s after a burst, the server hands the memory glibc kept
+// back to the system (malloc_trim), so the resident set comes back down.
+//
 // Overload. Unary() bodies wait for a handler thread in one queue; when
 // --handler_queue_limit bodies already wait for a busy thread, a new call is
 // refused at once with RESOURCE_EXHAUSTED ("server busy") and its body never
@@ -173,6 +207,21 @@ struct ServerOptions {
   // refused with RESOURCE_EXHAUSTED. The queue is process-wide; each server
   // compares it with its own limit.
   int handler_queue_limit = 1024;
+  // Threads that run UnaryWrite() bodies and OffloadWrite() work
+  // (process-wide, sized by the first server like the handler pool).
+  int write_threads = 4;
+  // UnaryWrite() bodies that may wait for a write thread before new ones are
+  // shed with RESOURCE_EXHAUSTED and a retry hint.
+  int write_queue_limit = 64;
+  // What gRPC may buffer for all connections together, in MiB.
+  int memory_quota_mib = 256;
+  // Calls one connection may carry at once (HTTP/2 MAX_CONCURRENT_STREAMS).
+  int max_concurrent_streams = 100;
+  // Streaming calls one identity (token subject) may have open at once.
+  int max_streams_per_principal = 64;
+  // Messages that streaming handlers may be reading or holding at once,
+  // server-wide (process-wide, sized by the first server).
+  int stream_read_slots = 64;
 
   // Not flags:
   // Verifies bearer tokens; null: built from auth::LoadJwtSecret().
@@ -188,7 +237,9 @@ struct ServerOptions {
 // --tls_cert, --tls_key, --tls_client_ca, --shutdown_grace, --prestop_delay,
 // --max_message_bytes, --keepalive_time, --keepalive_timeout,
 // --keepalive_min_ping_interval, --max_connection_age, --handler_threads,
-// --handler_queue_limit; each also SALESTEAM_<FLAG>). An empty
+// --handler_queue_limit, --write_threads, --write_queue_limit,
+// --memory_quota_mib, --max_concurrent_streams, --max_streams_per_principal,
+// --stream_read_slots; each also SALESTEAM_<FLAG>). An empty
 // --listen_address means 127.0.0.1:<default_port>, an empty --metrics_address
 // 127.0.0.1:<default_metrics_port> (deployments set 0.0.0.0:<port> for both),
 // and --metrics_address=off switches the endpoint off. Call after
@@ -256,11 +307,23 @@ int RunServer(ServerOptions options, std::vector<ServiceRegistration> services);
 // The verified caller of the current call, as recorded by the server's
 // interceptor: UNAUTHENTICATED (with the reason) for a missing or bad token,
 // for health and reflection calls, and for a context that no Salesteam
-// Server created.
+// Server created; RESOURCE_EXHAUSTED for a stream beyond its identity's
+// --max_streams_per_principal (see "Streams and memory" above).
 absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContextBase* context);
 
 // Runs `work` on the handler pool (see "Blocking work" above).
 void Offload(absl::AnyInvocable<void() &&> work);
+
+// Runs `work` on the write pool (see "Reads and writes" above): for work
+// that waits for a database's writer, such as a stream's batch. Never
+// refused; the caller bounds how much it hands over.
+void OffloadWrite(absl::AnyInvocable<void() &&> work);
+
+class ReadSlots;
+// The process-wide slots streaming reactors take before each read (see
+// "Streams and memory" above and read_slots.h). Granted callbacks run on the
+// handler pool.
+ReadSlots& StreamReadSlots();
 
 // A unary handler body that cannot run unauthenticated. `body` is called as
 // absl::Status(const auth::Principal&) on the handler pool, only for a
@@ -271,6 +334,12 @@ void Offload(absl::AnyInvocable<void() &&> work);
 // "Overload" above).
 template <typename Body>
 grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Body body);
+
+// Unary() for a handler that writes (waits for a database's writer): the body
+// runs on the write pool, and is shed with RESOURCE_EXHAUSTED and a retry
+// hint when too many writes already wait (see "Reads and writes" above).
+template <typename Body>
+grpc::ServerUnaryReactor* UnaryWrite(grpc::CallbackServerContext* context, Body body);
 
 // Reactors that finish a streaming call at once with `status`, for handlers
 // that must refuse before starting (typically Authenticate() failed):
@@ -292,10 +361,13 @@ grpc::ServerBidiReactor<Request, Response>* FinishedBidiReactor(const absl::Stat
 
 namespace internal {
 using UnaryBody = absl::AnyInvocable<absl::Status(const auth::Principal&) &&>;
-// Unary() without the template: authentication, the queue bound, the
-// expiry check and the exception guard.
+// Which pool a unary body runs on: the handler pool or the write pool.
+enum class Lane { kRead, kWrite };
+// Unary() and UnaryWrite() without the template: authentication, the queue
+// bound (and shedding with a retry hint for writes), the expiry check and
+// the exception guard.
 void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-              UnaryBody body);
+              UnaryBody body, Lane lane = Lane::kRead);
 
 template <typename Base>
 class FinishedReactor final : public Base {
@@ -312,6 +384,18 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Body body)
                      [body = std::move(body)](const auth::Principal& caller) mutable {
                        return absl::Status(body(caller));
                      });
+  return reactor;
+}
+
+template <typename Body>
+grpc::ServerUnaryReactor* UnaryWrite(grpc::CallbackServerContext* context, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  internal::RunUnary(
+      context, reactor,
+      [body = std::move(body)](const auth::Principal& caller) mutable {
+        return absl::Status(body(caller));
+      },
+      internal::Lane::kWrite);
   return reactor;
 }
 

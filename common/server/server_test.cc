@@ -529,6 +529,24 @@ TEST_F(ServerTest, AdminOnlyMethodRefusesAValidTokenWithAnotherRole) {
   EXPECT_EQ(response.principal(), "m-5");
 }
 
+// --max_concurrent_streams caps what one connection carries at once, so a
+// single client cannot open calls without bound: the calls beyond it wait in
+// the client and reach a handler only when an earlier one has finished.
+TEST_F(ServerTest, OneConnectionCarriesAtMostMaxConcurrentStreamsCallsAtOnce) {
+  ServerOptions options;
+  options.max_concurrent_streams = 2;
+  StartServer(options);
+  const std::string token = absl::StrCat("Bearer ", Token("m-1"));
+  echo_.HoldBodies();
+  for (int i = 0; i < 4; ++i) held_calls_.push_back(StartEcho(token, "held"));
+  ASSERT_TRUE(Eventually([&] { return echo_.bodies_held() == 2; }));
+  // Had the limit not held, the other two would have reached a body by now.
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(echo_.bodies_held(), 2);
+  EXPECT_EQ(QueueLength(), 0) << "the calls beyond the limit must not reach the server";
+  ReleaseHeldCalls();
+}
+
 TEST_F(ServerTest, FullHandlerQueueRefusesNewCallsAsBusyWithoutRunningThem) {
   ServerOptions options;
   options.handler_queue_limit = 2;

@@ -31,9 +31,13 @@
 //                        40P01), SQLite still locked by another writer after the
 //                        busy timeout: retry the whole transaction
 //   UNAVAILABLE          lost connection, server down, pool exhausted: retry
-//   INTERNAL             syntax errors, type mismatches and other bugs; a full
-//                        disk too, since retrying will not empty it (it needs
-//                        an operator)
+//   RESOURCE_EXHAUSTED   storage full (SQLITE_FULL, an I/O error for lack of
+//                        space, PostgreSQL 53100) or the server out of
+//                        resources (53000, 53200, 53400): nothing was
+//                        written, and the same request succeeds once an
+//                        operator frees space; the message says what is full
+//                        and names no file (see storage_state.h)
+//   INTERNAL             syntax errors, type mismatches and other bugs
 //
 // Transactions: Database::Transact runs a function inside a transaction that
 // commits when it returns OK and rolls back otherwise. The first failed

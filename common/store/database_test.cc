@@ -29,6 +29,7 @@ using ::salesteam::testing::IsOk;
 using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::testing::TestDatabase;
+using ::testing::AllOf;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
@@ -491,11 +492,12 @@ TEST(OpenDatabaseTest, RejectsUnknownUrlsWithoutEchoingThem) {
   EXPECT_THAT(OpenDatabase("sqlite://"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-// A full disk does not empty itself within a client's retry: INTERNAL (an
-// operator's alert), not UNAVAILABLE, and never RESOURCE_EXHAUSTED, which is
-// for a caller's oversize input. max_page_count makes SQLite's own "database
-// or disk is full" (SQLITE_FULL) without filling the machine's disk.
-TEST(SqliteDatabaseTest, FullDatabaseIsInternalAndRollsBack) {
+// A full database is nothing the caller did wrong and nothing a bug did:
+// RESOURCE_EXHAUSTED saying what is full (the same request succeeds once
+// space is freed, see storage_full_test.cc for a real full disk), never
+// INTERNAL. max_page_count makes SQLite's own "database or disk is full"
+// (SQLITE_FULL) without filling the machine's disk.
+TEST(SqliteDatabaseTest, FullDatabaseIsResourceExhaustedSayingWhatIsFullAndRollsBack) {
   ASSERT_OK_AND_ASSIGN(auto test_db,
                        salesteam::testing::TestDatabase::Create(DatabaseKind::kSqlite));
   ASSERT_OK_AND_ASSIGN(auto db, test_db->Open());
@@ -504,7 +506,8 @@ TEST(SqliteDatabaseTest, FullDatabaseIsInternalAndRollsBack) {
   // Caps the writer connection's file at its current size.
   ASSERT_OK(db->Execute("PRAGMA max_page_count = 1"));
   EXPECT_THAT(db->Execute("INSERT INTO blobs (id, data) VALUES (2, randomblob(200000))"),
-              StatusIs(absl::StatusCode::kInternal, HasSubstr("full")));
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("storage full"), HasSubstr("SQLite"))));
   EXPECT_THAT(Count(*db, "blobs"), IsOkAndHolds(1));
 }
 

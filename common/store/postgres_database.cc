@@ -19,6 +19,7 @@
 #include "common/store/internal/sql.h"
 #include "common/store/internal/statement_cache.h"
 #include "common/store/internal/transaction.h"
+#include "common/store/storage_state.h"
 
 namespace salesteam::store {
 namespace {
@@ -68,6 +69,25 @@ absl::Status ResultError(PGconn* conn, const PGresult* res) {
   if (state == "23503" || state == "23514") return absl::FailedPreconditionError(text);
   if (state == "40001" || state == "40P01") return absl::AbortedError(text);
   if (state == "57014") return absl::DeadlineExceededError(text);
+  // Class 53, insufficient resources, except too_many_connections (below):
+  // nothing is wrong with the request, and the same request succeeds once
+  // the server has room again. The message reaches clients, so it says what
+  // is exhausted but not the server's own text (it names its files); the
+  // operator's log line has that.
+  if (state == "53100") {
+    NoteStorageExhausted(text);
+    return absl::ResourceExhaustedError(
+        "storage full: the service's PostgreSQL server has no disk space left (SQLSTATE 53100 "
+        "disk_full); nothing of this request was written; resend it once space is freed");
+  }
+  if (state == "53000" || state == "53200" || state == "53400") {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the service's PostgreSQL server is out of resources (SQLSTATE ", state,
+                     state == "53200"   ? " out_of_memory"
+                     : state == "53400" ? " configuration_limit_exceeded"
+                                        : " insufficient_resources",
+                     "); nothing of this request was written; resend it later"));
+  }
   if (PQstatus(conn) != CONNECTION_OK || state.substr(0, 2) == "08" || state == "57P01" ||
       state == "57P02" || state == "57P03" || state == "53300") {
     return absl::UnavailableError(text);
@@ -513,7 +533,9 @@ class PostgresDatabase final : public Database {
     if (internal::ScopedDatabaseUse::Busy(this))
       return internal::ScopedDatabaseUse::NestedUseError();
     ASSIGN_OR_RETURN(Lease conn, pool_.Acquire());
-    return conn->Run(sql, params, nullptr);
+    absl::StatusOr<int64_t> changed = conn->Run(sql, params, nullptr);
+    if (changed.ok()) NoteStorageWritable();
+    return changed;
   }
 
   absl::Status DoTransact(const TransactionFunction& fn, const TransactOptions& options) override {
@@ -530,6 +552,7 @@ class PostgresDatabase final : public Database {
       // else still open is rolled back (a broken connection is discarded by
       // the pool instead).
       if (!conn->broken() && !conn->idle()) (void)conn->Simple("ROLLBACK");
+      if (status.ok() && !options.read_only) NoteStorageWritable();
       return status;
     });
   }

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,14 +16,35 @@
 #include "common/store/internal/sql.h"
 #include "common/store/internal/statement_cache.h"
 #include "common/store/internal/transaction.h"
+#include "common/store/storage_state.h"
 
 namespace salesteam::store {
 namespace {
 
+// Whether `rc` (with the errno of the failed system call) means the storage
+// has no room: SQLITE_FULL (the disk, or the file's max_page_count), or an
+// I/O error whose cause was a full disk or an exhausted quota.
+bool IsStorageFull(int rc, int system_errno) {
+  if ((rc & 0xff) == SQLITE_FULL) return true;
+  return (rc & 0xff) == SQLITE_IOERR && (system_errno == ENOSPC || system_errno == EDQUOT);
+}
+
 // Maps a SQLite result code to the status the caller should act on (see
-// database.h). `rc` is the extended code when available.
-absl::Status SqliteError(int rc, absl::string_view message) {
+// database.h). `rc` is the extended code when available; `system_errno` the
+// errno of the system call that failed (sqlite3_system_errno), 0 if none.
+absl::Status SqliteError(int rc, absl::string_view message, int system_errno = 0) {
   const std::string text = absl::StrCat("sqlite: ", message);
+  if (IsStorageFull(rc, system_errno)) {
+    // Not INTERNAL: nothing is wrong with the request or the code, and the
+    // same request succeeds once space is freed. The message is the
+    // caller's (it reaches clients), so it says what is full but names no
+    // file; the operator's log line has the detail.
+    NoteStorageExhausted(absl::StrCat(
+        text, system_errno != 0 ? absl::StrCat(" (", std::strerror(system_errno), ")") : ""));
+    return absl::ResourceExhaustedError(
+        "storage full: the service's SQLite database cannot grow (its disk or its size limit "
+        "is full); nothing of this request was written; resend it once space is freed");
+  }
   switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
       switch (rc) {
@@ -37,12 +60,6 @@ absl::Status SqliteError(int rc, absl::string_view message) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::AbortedError(text);
-    case SQLITE_FULL:
-      // A full disk (or max_page_count) is not transient: a client's retry
-      // within seconds finds it still full, so it is INTERNAL, an operator's
-      // alert, rather than UNAVAILABLE (RESOURCE_EXHAUSTED is for callers'
-      // oversize input and rate limits).
-      return absl::InternalError(text);
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_NOMEM:
@@ -186,8 +203,9 @@ class Connection {
     char* message = nullptr;
     const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
     if (rc == SQLITE_OK) return absl::OkStatus();
-    absl::Status status = SqliteError(sqlite3_extended_errcode(db_),
-                                      message != nullptr ? message : sqlite3_errstr(rc));
+    absl::Status status =
+        SqliteError(sqlite3_extended_errcode(db_),
+                    message != nullptr ? message : sqlite3_errstr(rc), sqlite3_system_errno(db_));
     sqlite3_free(message);
     return status;
   }
@@ -198,7 +216,9 @@ class Connection {
     return RunNoRows(stmt).status();
   }
 
-  absl::Status Error(int rc) { return SqliteError(rc, sqlite3_errmsg(db_)); }
+  absl::Status Error(int rc) {
+    return SqliteError(rc, sqlite3_errmsg(db_), sqlite3_system_errno(db_));
+  }
 
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
   sqlite3* db() const { return db_; }
@@ -375,7 +395,10 @@ class SqliteDatabase final : public Database {
         return WithReader([&](Connection& conn) { return RunOnce(conn, "BEGIN", fn, conflict); });
       }
       absl::MutexLock lock(&writer_mu_);
-      return RunOnce(*writer_, options.read_only ? "BEGIN" : "BEGIN IMMEDIATE", fn, conflict);
+      absl::Status status =
+          RunOnce(*writer_, options.read_only ? "BEGIN" : "BEGIN IMMEDIATE", fn, conflict);
+      if (status.ok() && !options.read_only) NoteStorageWritable();
+      return status;
     });
   }
 

@@ -144,6 +144,14 @@ void ServiceHarness::Stop() {
   server_->Shutdown();
 }
 
+std::vector<std::string> ServiceHarness::AwaitCallLog(size_t lines) const {
+  absl::MutexLock lock(&log_mu_);
+  auto enough = [this, lines]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_) { return call_log_.size() >= lines; };
+  log_mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+  return call_log_;
+}
+
 std::vector<std::string> ServiceHarness::CallLog() const {
   absl::MutexLock lock(&log_mu_);
   return call_log_;

@@ -132,6 +132,9 @@ class ServiceHarness {
 
   // Every finished call's JSON log line so far.
   std::vector<std::string> CallLog() const;
+  // The log once it holds at least `lines` lines: a call's line is written
+  // after its client has the answer. Whatever it holds after 10 s otherwise.
+  std::vector<std::string> AwaitCallLog(size_t lines) const;
 
  private:
   explicit ServiceHarness(HarnessOptions options);

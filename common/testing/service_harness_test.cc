@@ -40,7 +40,7 @@ TEST(ServiceHarnessTest, ServesOverARealChannelWithTokensOfEachRole) {
   }
   EchoResponse response;
   EXPECT_EQ(Echo(*harness, "", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_THAT(harness->CallLog(), ::testing::Contains(HasSubstr("UNAUTHENTICATED")));
+  EXPECT_THAT(harness->AwaitCallLog(5), ::testing::Contains(HasSubstr("UNAUTHENTICATED")));
 }
 
 TEST(ServiceHarnessTest, StoppedServerRefusesCalls) {

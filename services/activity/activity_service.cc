@@ -13,6 +13,7 @@
 #include "common/auth/auth.h"
 #include "common/pagination/page_token.h"
 #include "common/server/handler.h"
+#include "common/server/read_slots.h"
 #include "common/server/server.h"
 #include "common/status.h"
 #include "common/time/date.h"
@@ -271,16 +272,29 @@ namespace {
 using StreamRequest = v1::StreamActivitiesRequest;
 using StreamResponse = v1::StreamActivitiesResponse;
 
-// StreamActivities: reads a batch, records it on the handler pool, writes its
-// answer, in batch order. At most kMaxHeld batches are held at once (one
-// being recorded or answered, one read ahead), so memory per stream is
-// bounded by twice the largest message; when the database is slow the server
-// stops reading and gRPC's flow control holds the client back.
+// StreamActivities: reads a batch, records it on the write pool, writes its
+// answer, in batch order. The next batch is read only while the stream's
+// window has room: fewer than kMaxHeld batches and answers held (read ahead,
+// being recorded, or waiting to be sent), fewer than kMaxHeldBytes of them,
+// and one of the server's read slots (server::StreamReadSlots()) free. So a
+// stream holds at most two batches and their answers, about 8 MiB at the
+// largest batch (kMaxBatchBytes, 4 MiB), and all streams together hold at
+// most one batch per read slot, whatever their clients do: a client that
+// sends without reading answers stops being read once its answers wait, and
+// one that waits for a slot is held back by gRPC's flow control (under the
+// server's memory quota).
 class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, StreamResponse> {
  public:
   StreamReactor(ActivityCore* core, Principal caller) : core_(core), caller_(std::move(caller)) {
     absl::MutexLock lock(&mu_);
     MaybeReadLocked();
+  }
+
+  ~StreamReactor() override {
+    // Batches read but never recorded (the stream broke) give their slots
+    // back here, when nothing can use them any more.
+    absl::MutexLock lock(&mu_);
+    if (slots_ > 0) server::StreamReadSlots().Release(slots_);
   }
 
   void OnReadDone(bool ok) override {
@@ -302,20 +316,31 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    broken_ = true;
+    std::optional<grpc::Status> done;
+    {
+      absl::MutexLock lock(&mu_);
+      broken_ = true;
+      // A stream waiting for a slot has nothing else in flight that would
+      // finish it.
+      if (waiting_slot_ && server::StreamReadSlots().Cancel(slot_ticket_)) waiting_slot_ = false;
+      done = MaybeFinishLocked();
+    }
+    FinishIf(done);
   }
 
   void OnDone() override { delete this; }
 
  private:
   static constexpr int kMaxHeld = 2;
+  static constexpr size_t kMaxHeldBytes = 4 << 20;
 
   std::optional<grpc::Status> ReadDoneLocked(bool ok) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     reading_ = false;
     if (!ok) {
       reads_done_ = true;
+      ReleaseSlotsLocked(1);
     } else {
+      held_bytes_ += next_->ByteSizeLong();
       pending_.push_back(std::move(next_));
       next_ = nullptr;
       MaybeProcessLocked();
@@ -329,8 +354,10 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
     if (!ok) {
       // The client is gone: nothing more will be read or answered.
       broken_ = true;
+      for (const StreamResponse& answer : to_write_) held_bytes_ -= answer.ByteSizeLong();
       to_write_.clear();
     } else {
+      held_bytes_ -= to_write_.front().ByteSizeLong();
       to_write_.pop_front();
     }
     MaybeWriteLocked();
@@ -340,14 +367,47 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
 
   int HeldLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return static_cast<int>(pending_.size() + to_write_.size()) + (processing_ ? 1 : 0) +
-           (reading_ ? 1 : 0);
+           (reading_ ? 1 : 0) + (waiting_slot_ ? 1 : 0);
   }
 
   void MaybeReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (reading_ || reads_done_ || broken_ || finished_ || HeldLocked() >= kMaxHeld) return;
+    if (reading_ || waiting_slot_ || reads_done_ || broken_ || finished_ ||
+        HeldLocked() >= kMaxHeld || held_bytes_ >= kMaxHeldBytes) {
+      return;
+    }
+    if (!server::StreamReadSlots().Acquire(&slot_ticket_, [this] { OnSlot(); })) {
+      waiting_slot_ = true;
+      return;
+    }
+    StartReadLocked();
+  }
+
+  // A slot came free for this stream (on a handler thread).
+  void OnSlot() {
+    std::optional<grpc::Status> done;
+    {
+      absl::MutexLock lock(&mu_);
+      waiting_slot_ = false;
+      if (broken_ || finished_ || reads_done_) {
+        server::StreamReadSlots().Release(1);
+      } else {
+        StartReadLocked();
+      }
+      done = MaybeFinishLocked();
+    }
+    FinishIf(done);
+  }
+
+  void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    ++slots_;
     reading_ = true;
     next_ = std::make_unique<StreamRequest>();
     StartRead(next_.get());
+  }
+
+  void ReleaseSlotsLocked(int n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    slots_ -= n;
+    server::StreamReadSlots().Release(n);
   }
 
   void MaybeProcessLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -355,7 +415,9 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
     processing_ = true;
     std::shared_ptr<StreamRequest> batch(std::move(pending_.front()));
     pending_.pop_front();
-    server::Offload([this, batch]() mutable {
+    // It waits for the database's writer: on the write pool, so that reads
+    // never wait behind it for a handler thread.
+    server::OffloadWrite([this, batch, bytes = batch->ByteSizeLong()]() mutable {
       StreamResponse response;
       response.set_batch_number(batch->batch_number());
       IngestCounts counts;
@@ -372,6 +434,8 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
       std::optional<grpc::Status> done;
       {
         absl::MutexLock lock(&mu_);
+        held_bytes_ -= bytes;
+        ReleaseSlotsLocked(1);
         done = RecordedLocked(status, std::move(response));
       }
       FinishIf(done);
@@ -383,9 +447,12 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
     processing_ = false;
     if (!status.ok()) {
       if (!error_.has_value()) error_ = status;
+      for (const auto& batch : pending_) held_bytes_ -= batch->ByteSizeLong();
+      ReleaseSlotsLocked(static_cast<int>(pending_.size()));
       pending_.clear();
       reads_done_ = true;
     } else if (!broken_) {
+      held_bytes_ += response.ByteSizeLong();
       to_write_.push_back(std::move(response));
       MaybeWriteLocked();
     }
@@ -403,7 +470,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
   // The status to finish with once nothing is in flight. The caller calls
   // Finish after releasing mu_: OnDone may run (and delete this) at once.
   std::optional<grpc::Status> MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || processing_ || writing_) return std::nullopt;
+    if (finished_ || processing_ || writing_ || waiting_slot_) return std::nullopt;
     // After a failure a read may stay outstanding (the client waits for an
     // answer); Finish completes it.
     if (reading_ && !error_.has_value() && !broken_) return std::nullopt;
@@ -426,6 +493,14 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
   std::unique_ptr<StreamRequest> next_ ABSL_GUARDED_BY(mu_);
   std::deque<std::unique_ptr<StreamRequest>> pending_ ABSL_GUARDED_BY(mu_);
   std::deque<StreamResponse> to_write_ ABSL_GUARDED_BY(mu_);
+  // Bytes of the batches in pending_ and being recorded, and of the answers
+  // in to_write_.
+  size_t held_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Read slots this stream holds: one per batch being read, pending or
+  // being recorded.
+  int slots_ ABSL_GUARDED_BY(mu_) = 0;
+  bool waiting_slot_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t slot_ticket_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool processing_ ABSL_GUARDED_BY(mu_) = false;
@@ -453,7 +528,9 @@ grpc::ServerBidiReactor<StreamRequest, StreamResponse>* ActivityServiceImpl::Str
   return new StreamReactor(core_.get(), *std::move(caller));
 }
 
-SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, RecordActivities)
+// RecordActivities waits for the database's writer: it runs on the write
+// pool ("Reads and writes" in common/server/server.h).
+SALESTEAM_UNARY_WRITE_HANDLER(ActivityServiceImpl, RecordActivities)
 SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, ListActivities)
 SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, GetKpis)
 SALESTEAM_UNARY_HANDLER(ActivityServiceImpl, GetLeaderboard)
