@@ -25,6 +25,7 @@
 
 #include "common/io.h"
 #include "common/status.h"
+#include "common/validation.h"
 
 ABSL_FLAG(std::string, jwt_secret_file, "",
           "File holding the shared HS256 secret for bearer tokens (trailing whitespace is "
@@ -313,12 +314,23 @@ absl::StatusOr<std::string> MintToken(absl::string_view secret, const Principal&
         absl::StrCat("secret has ", secret.size(), " bytes; at least ", kMinSecretBytes));
   }
   if (principal.subject.empty()) return absl::InvalidArgumentError("subject is empty");
+  // JSON strings are UTF-8, and libjwt reads the subject as a C string: other
+  // bytes would fail the encoding, or a NUL cut the subject short silently.
+  auto is_claim_text = [](absl::string_view text) {
+    return IsValidUtf8(text) && text.find('\0') == absl::string_view::npos;
+  };
+  if (!is_claim_text(principal.subject)) {
+    return absl::InvalidArgumentError("subject is not UTF-8 text without NUL");
+  }
   if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("ttl must be positive");
   google::protobuf::Struct teams_claim;
   google::protobuf::ListValue* teams =
       (*teams_claim.mutable_fields())["teams"].mutable_list_value();
   for (const std::string& team : principal.teams) {
     if (team.empty()) return absl::InvalidArgumentError("team id is empty");
+    if (!is_claim_text(team)) {
+      return absl::InvalidArgumentError("team id is not UTF-8 text without NUL");
+    }
     teams->add_values()->set_string_value(team);
   }
   std::string teams_json;

@@ -94,8 +94,8 @@ class TokenVerifier {
 };
 
 // A signed HS256 token for `principal`, issued at `now`, expiring at now + ttl.
-// INVALID_ARGUMENT for an empty subject or team id, a ttl <= 0, or a secret
-// shorter than 32 bytes.
+// INVALID_ARGUMENT for an empty subject or team id, one that is not UTF-8 or
+// holds a NUL byte, a ttl <= 0, or a secret shorter than 32 bytes.
 absl::StatusOr<std::string> MintToken(absl::string_view secret, const Principal& principal,
                                       absl::Duration ttl, absl::Time now);
 

@@ -336,6 +336,18 @@ TEST(MintTokenTest, RefusesBadInput) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Found by fuzz/token_verifier_fuzzer: a subject that is not UTF-8 failed with
+// INTERNAL, and one with a NUL byte was minted cut short at the NUL.
+TEST(MintTokenTest, RefusesClaimsThatAreNotUtf8TextWithoutNul) {
+  for (const std::string& bad :
+       {std::string("m-\xce\xfe"), std::string("m-1\0admin", 9), std::string("\xff")}) {
+    EXPECT_THAT(MintToken(kSecret, Who(bad), absl::Hours(1), kNow),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(MintToken(kSecret, Who("m-1", Role::kRep, {bad}), absl::Hours(1), kNow),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 TEST(RoleTest, NamesRoundTrip) {
   for (Role role : {Role::kRep, Role::kManager, Role::kAdmin, Role::kService}) {
     ASSERT_OK_AND_ASSIGN(Role parsed, ParseRole(RoleName(role)));

@@ -237,7 +237,8 @@ class Connection {
     const ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       absl::Status status = ResultError(conn_, res);
-      const absl::string_view state = res != nullptr ? Field(res, PG_DIAG_SQLSTATE) : "";
+      // A copy: the field lives in `res`, which PQclear frees.
+      const std::string state(res != nullptr ? Field(res, PG_DIAG_SQLSTATE) : "");
       PQclear(res);
       // The server no longer accepts this prepared statement (e.g. a table it
       // reads changed shape): prepare it afresh next time.

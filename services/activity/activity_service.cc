@@ -438,7 +438,11 @@ class StreamReactor final : public grpc::ServerBidiReactor<StreamRequest, Stream
         ReleaseSlotsLocked(1);
         done = RecordedLocked(status, std::move(response));
       }
-      FinishIf(done);
+      // Not FinishIf(done): unlike a reaction, this runs on a pool thread that
+      // gRPC does not wait for, so once mu_ is released another thread may
+      // finish the stream and OnDone delete `this`. Only the thread that got
+      // the status may still touch the reactor (UBSan/ASan, fault test).
+      if (done.has_value()) Finish(*done);
     });
   }
 
