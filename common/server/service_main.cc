@@ -54,7 +54,7 @@ int ServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   ParseFlagsWithEnv(argc, argv);
   const std::string& name = definition.name;
   ServerOptions options =
-      ServerOptionsFromFlags(definition.default_port, definition.default_metrics_port);
+      ServerOptionsFromFlags(definition.default_ports.grpc, definition.default_ports.metrics);
   absl::StatusOr<auth::JwtSecret> secret = auth::LoadJwtSecret();
   if (!secret.ok()) return Fail(name, secret.status());
   const std::string database_url = store::DatabaseUrlFromFlags(name);

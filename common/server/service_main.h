@@ -7,7 +7,7 @@
 //
 //   int main(int argc, char** argv) {
 //     return salesteam::server::ServiceMain(argc, argv, {
-//         .name = "roster", .default_port = 50051, .default_metrics_port = 9101,
+//         .name = "roster", .default_ports = {50051, 9101},
 //         .migrations = &salesteam::migrations::roster(),
 //         .build = [](salesteam::server::ServiceContext& context) {
 //           return context.Serve(RosterService::service_full_name(),
@@ -91,8 +91,13 @@ struct ServiceDefinition {
   // "roster": names the database (var/data/<name>.db), the service token's
   // subject and the log prefix.
   std::string name = "";
-  int default_port = 0;
-  int default_metrics_port = 0;
+  // The gRPC and metrics ports when --listen_address / --metrics_address
+  // are not set (DESIGN.md: 50051.. and 9101..).
+  struct Ports {
+    int grpc = 0;
+    int metrics = 0;
+  };
+  Ports default_ports = {};
   // The service's migrations; null: the service keeps no database.
   const store::MigrationSet* migrations = nullptr;
   // glibc malloc arenas (M_ARENA_MAX); 0 keeps glibc's default (8 per core).

@@ -1,6 +1,5 @@
-// The activity server: exactly-once ingest of what reps do, and the KPIs,
-// funnels and leaderboards built on it (salesteam.activity.v1.ActivityService),
-// on port 50052 by default. Members and teams come from the roster.
+// The activity server (salesteam.activity.v1.ActivityService) on port 50052:
+// exactly-once ingest of what reps do, KPIs, funnels and leaderboards.
 #include <memory>
 
 #include "activity_migrations.h"
@@ -15,12 +14,10 @@ int main(int argc, char** argv) {
   return salesteam::server::ServiceMain(
       argc, argv,
       {.name = "activity",
-       .default_port = 50052,
-       .default_metrics_port = 9102,
+       .default_ports = {50052, 9102},
        .migrations = &salesteam::migrations::activity(),
        .malloc_arenas = 2,  // batches pass between threads (docs/benchmarks.md)
-       .before_open =
-           [](const std::string& url) { return activity::LockSqliteForIngest(url).status(); },
+       .before_open = [](auto& url) { return activity::LockSqliteForIngest(url).status(); },
        .build = [](salesteam::server::ServiceContext& context) -> absl::Status {
          ASSIGN_OR_RETURN(auto roster, salesteam::clients::GrpcRosterClientFromFlags(
                                            context.cache(), context.service_token()));

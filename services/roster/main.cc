@@ -9,23 +9,22 @@
 #include "services/roster/roster_service.h"
 
 ABSL_FLAG(absl::Duration, member_cache_ttl, absl::Minutes(5),
-          "How long a member stays cached in Redis: the longest a member may be served stale "
-          "after a write whose invalidation could not reach Redis.");
+          "How long a member stays cached in Redis: the longest it may be served stale after "
+          "a write whose invalidation could not reach Redis.");
 
 int main(int argc, char** argv) {
-  using salesteam::roster::RosterServiceImpl;
+  namespace roster = salesteam::roster;
   return salesteam::server::ServiceMain(
       argc, argv,
       {.name = "roster",
-       .default_port = 50051,
-       .default_metrics_port = 9101,
+       .default_ports = {50051, 9101},
        .migrations = &salesteam::migrations::roster(),
        .build = [](salesteam::server::ServiceContext& context) {
-         return context.Serve(salesteam::roster::v1::RosterService::service_full_name(),
-                              std::make_unique<RosterServiceImpl>(
-                                  context.db(), context.cache(),
-                                  salesteam::roster::RosterServiceOptions{
-                                      .member_cache_ttl = absl::GetFlag(FLAGS_member_cache_ttl),
-                                      .page_token_key = context.secret().value}));
+         roster::RosterServiceOptions options;
+         options.member_cache_ttl = absl::GetFlag(FLAGS_member_cache_ttl);
+         options.page_token_key = context.secret().value;
+         return context.Serve(
+             roster::v1::RosterService::service_full_name(),
+             std::make_unique<roster::RosterServiceImpl>(context.db(), context.cache(), options));
        }});
 }
