@@ -678,28 +678,19 @@ TEST_P(OverloadTest, AFullDiskIsResourceExhaustedNamingItAndAResendAfterFreeingS
     ASSERT_EQ(::chown(disk.c_str(), pg->pw_uid, pg->pw_gid), 0);
     ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0) << "PostgreSQL must reach the disk";
     tablespace = absl::StrCat("overload_full_", ::getpid());
-    PGconn* admin = PQconnectdb(salesteam::testing::TestPostgresConninfo().c_str());
-    ASSERT_EQ(PQstatus(admin), CONNECTION_OK);
-    PGconn* own = PQconnectdb(database_->url().c_str());
-    ASSERT_EQ(PQstatus(own), CONNECTION_OK);
-    const std::string name = PQdb(own);
-    PQfinish(own);
     for (const std::string& sql :
          {absl::StrCat("CREATE TABLESPACE ", tablespace, " LOCATION '", disk, "'"),
-          absl::StrCat("ALTER DATABASE \"", name, "\" SET default_tablespace = ", tablespace)}) {
-      PGresult* res = PQexec(admin, sql.c_str());
-      EXPECT_EQ(PQresultStatus(res), PGRES_COMMAND_OK) << sql << ": " << PQresultErrorMessage(res);
-      PQclear(res);
+          absl::StrCat("ALTER DATABASE \"", database_->postgres_name(),
+                       "\" SET default_tablespace = ", tablespace)}) {
+      EXPECT_OK(salesteam::testing::ExecOnTestPostgres(sql));
     }
-    PQfinish(admin);
   }
   auto cleanup = [&] {
     server_.reset();
     if (!tablespace.empty()) {
       database_.reset();
-      PGconn* admin = PQconnectdb(salesteam::testing::TestPostgresConninfo().c_str());
-      PQclear(PQexec(admin, absl::StrCat("DROP TABLESPACE ", tablespace).c_str()));
-      PQfinish(admin);
+      EXPECT_OK(
+          salesteam::testing::ExecOnTestPostgres(absl::StrCat("DROP TABLESPACE ", tablespace)));
     }
     ::umount2(disk.c_str(), MNT_DETACH);
   };

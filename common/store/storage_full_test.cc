@@ -16,8 +16,6 @@
 #include <string>
 #include <system_error>
 
-#include <libpq-fe.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "common/store/database.h"
@@ -72,24 +70,6 @@ class SmallDisk {
   std::string dir_;
 };
 
-// Runs one statement on the test PostgreSQL server outside any transaction
-// (CREATE/DROP TABLESPACE may not run in one).
-absl::Status PostgresAdmin(const std::string& sql) {
-  PGconn* conn = PQconnectdb(salesteam::testing::TestPostgresConninfo().c_str());
-  absl::Status status;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    status = absl::UnavailableError(PQerrorMessage(conn));
-  } else {
-    PGresult* res = PQexec(conn, sql.c_str());
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-      status = absl::InternalError(absl::StrCat(sql, ": ", PQresultErrorMessage(res)));
-    }
-    PQclear(res);
-  }
-  PQfinish(conn);
-  return status;
-}
-
 class StorageFullTest : public ::testing::TestWithParam<DatabaseKind> {
  protected:
   void SetUp() override {
@@ -106,7 +86,7 @@ class StorageFullTest : public ::testing::TestWithParam<DatabaseKind> {
     ASSERT_NE(pg, nullptr) << "no postgres user";
     ASSERT_EQ(::chown(disk_->dir().c_str(), pg->pw_uid, pg->pw_gid), 0) << std::strerror(errno);
     tablespace_ = absl::StrCat("storage_full_", ::getpid());
-    ASSERT_OK(PostgresAdmin(
+    ASSERT_OK(salesteam::testing::ExecOnTestPostgres(
         absl::StrCat("CREATE TABLESPACE ", tablespace_, " LOCATION '", disk_->dir(), "'")));
     ASSERT_OK_AND_ASSIGN(database_, TestDatabase::Create(DatabaseKind::kPostgres));
     ASSERT_OK_AND_ASSIGN(db_, database_->Open());
@@ -119,7 +99,7 @@ class StorageFullTest : public ::testing::TestWithParam<DatabaseKind> {
     db_.reset();
     database_.reset();
     if (!tablespace_.empty()) {
-      EXPECT_OK(PostgresAdmin("DROP TABLESPACE " + tablespace_));
+      EXPECT_OK(salesteam::testing::ExecOnTestPostgres("DROP TABLESPACE " + tablespace_));
     }
     disk_.reset();
   }

@@ -59,6 +59,10 @@ absl::Status AdminExec(const std::string& conninfo, const std::string& sql) {
 
 }  // namespace
 
+absl::Status ExecOnTestPostgres(const std::string& sql) {
+  return AdminExec(TestPostgresConninfo(), sql);
+}
+
 std::string DatabaseKindName(DatabaseKind kind) {
   return kind == DatabaseKind::kSqlite ? "sqlite" : "postgres";
 }

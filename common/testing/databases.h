@@ -32,6 +32,11 @@ std::string DatabaseKindParamName(const ::testing::TestParamInfo<DatabaseKind>& 
 // Prints the kind by name in gtest output (and so in ctest's test names).
 void PrintTo(DatabaseKind kind, std::ostream* os);
 
+// Runs one statement on the test PostgreSQL server (SALESTEAM_TEST_POSTGRES)
+// on a connection of its own, outside any transaction: for what may not run
+// in one (CREATE/DROP TABLESPACE) or concerns a whole database.
+absl::Status ExecOnTestPostgres(const std::string& sql);
+
 // A new, empty database of one kind, removed when this object is destroyed
 // (close every store::Database opened on it first).
 class TestDatabase {
@@ -44,6 +49,8 @@ class TestDatabase {
   DatabaseKind kind() const { return kind_; }
   // What store::OpenDatabase takes: sqlite:///tmp/.../test.db or a conninfo.
   const std::string& url() const { return url_; }
+  // PostgreSQL: the database's name on the test server ("" for SQLite).
+  const std::string& postgres_name() const { return pg_name_; }
   // Opens another handle on this database (e.g. a second writer).
   absl::StatusOr<std::unique_ptr<store::Database>> Open(
       const store::DatabaseOptions& options = {}) const;
