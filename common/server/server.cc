@@ -703,17 +703,10 @@ void RunUnary(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* re
 
 }  // namespace internal
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
-                                                      std::vector<ServiceRegistration> services) {
-  if (services.empty()) return absl::InvalidArgumentError("no services to serve");
-  auto core = std::make_shared<internal::ServerCore>();
-  for (const ServiceRegistration& s : services) {
-    if (s.service == nullptr || s.name.empty()) {
-      return absl::InvalidArgumentError("every service needs a name and an implementation");
-    }
-    RETURN_IF_ERROR(AddMethodsOf(s.name, core->known_methods));
-  }
-  for (const char* method : kBuiltInMethods) core->known_methods.insert(method);
+namespace {
+
+// Every option Start refuses, with the flag it came from.
+absl::Status ValidateOptions(const ServerOptions& options) {
   if (options.max_message_bytes <= 0) {
     return absl::InvalidArgumentError("--max_message_bytes must be positive");
   }
@@ -736,6 +729,119 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
       options.prestop_delay < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace and --prestop_delay must not be negative");
   }
+  return absl::OkStatus();
+}
+
+// The server's gauges, counters and histograms, and where the interceptor
+// finds them (`core`).
+void RegisterServerMetrics(MetricsRegistry& metrics, const ServerOptions& options,
+                           internal::ServerCore& core) {
+  RegisterProcessMetrics(metrics);
+  metrics.AddCallback("salesteam_handler_queue_length",
+                      "Handler bodies waiting for a free handler thread.", MetricType::kGauge,
+                      [] { return Pool().Queued(); });
+  metrics.AddCallback("salesteam_handler_threads", "Threads that run handler bodies.",
+                      MetricType::kGauge,
+                      [] { return static_cast<double>(g_pool_threads.load()); });
+  metrics.AddCallback("salesteam_write_queue_length",
+                      "Writes (unary bodies and stream batches) waiting for a write thread.",
+                      MetricType::kGauge, [] { return WritePool().Queued(); });
+  metrics.AddCallback("salesteam_write_threads", "Threads that run writes.", MetricType::kGauge,
+                      [] { return static_cast<double>(g_write_threads.load()); });
+  metrics.AddCallback(
+      "salesteam_storage_exhausted",
+      "1 while the database's storage is full (writes are refused with RESOURCE_EXHAUSTED "
+      "until one commits again), else 0.",
+      MetricType::kGauge, [] { return store::StorageExhausted() ? 1.0 : 0.0; });
+  LogStorageChanges();
+  metrics.AddCallback("salesteam_stream_read_slots_in_use",
+                      "Streamed messages being read or held (of --stream_read_slots).",
+                      MetricType::kGauge,
+                      [] { return static_cast<double>(ReadSlotsInstance().InUse()); });
+  metrics.AddCallback("salesteam_stream_read_slots_waiting",
+                      "Streams waiting for a read slot (their clients are held back by flow "
+                      "control meanwhile).",
+                      MetricType::kGauge,
+                      [] { return static_cast<double>(ReadSlotsInstance().Waiting()); });
+  core.verifier = options.verifier;
+  core.call_log = options.call_log;
+  core.handler_queue_limit = static_cast<size_t>(options.handler_queue_limit);
+  core.write_queue_limit = static_cast<size_t>(options.write_queue_limit);
+  core.streams = std::make_unique<StreamLimiter>(options.max_streams_per_principal);
+  core.metrics = options.metrics;
+  core.started =
+      &metrics.AddCounterFamily("grpc_server_started_total", "RPCs started on the server.",
+                                {"grpc_service", "grpc_method", "grpc_type"});
+  core.handled = &metrics.AddCounterFamily(
+      "grpc_server_handled_total", "RPCs completed on the server, by status code.",
+      {"grpc_service", "grpc_method", "grpc_type", "grpc_code"});
+  core.handling_seconds = &metrics.AddHistogramFamily(
+      "grpc_server_handling_seconds", "Time from an RPC's start until its status is sent.",
+      {"grpc_service", "grpc_method", "grpc_type"}, DefaultLatencyBuckets());
+  core.busy_refusals = &metrics.AddCounter(
+      "salesteam_handler_queue_refusals_total",
+      "Unary calls refused with RESOURCE_EXHAUSTED because the handler queue was full.");
+  core.write_sheds = &metrics.AddCounter(
+      "salesteam_write_sheds_total",
+      "Unary writes shed with RESOURCE_EXHAUSTED and a retry hint because the write queue was "
+      "full.");
+  core.stream_refusals =
+      &metrics.AddCounter("salesteam_stream_refusals_total",
+                          "Streams refused with RESOURCE_EXHAUSTED because their identity had "
+                          "--max_streams_per_principal open.");
+}
+
+// The listening port, services, limits, keepalive and interceptors of the
+// gRPC server; `port` receives the bound port when the server starts, and
+// `quota` is sized for the server's memory.
+void ConfigureBuilder(const ServerOptions& options,
+                      std::shared_ptr<grpc::ServerCredentials> credentials,
+                      const std::vector<ServiceRegistration>& services,
+                      std::shared_ptr<internal::ServerCore> core, int& port,
+                      grpc::ResourceQuota& quota, grpc::ServerBuilder& builder) {
+  builder.AddListeningPort(options.listen_address, credentials, &port);
+  for (const ServiceRegistration& s : services) builder.RegisterService(s.service);
+  // gRPC turns SO_REUSEPORT on by default, which would let a second copy of a
+  // service start on a port already in use and take half its calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // What gRPC buffers for every connection together; as it fills, gRPC offers
+  // smaller flow-control windows, so senders that do not read are held back.
+  quota.Resize(static_cast<size_t>(options.memory_quota_mib) << 20);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ClampMillis(options.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ClampMillis(options.keepalive_timeout));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             ClampMillis(options.keepalive_min_ping_interval));
+  if (options.max_connection_age != absl::InfiniteDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               ClampMillis(options.max_connection_age));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               ClampMillis(options.shutdown_grace));
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<CallInterceptorFactory>(core));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
+                                                      std::vector<ServiceRegistration> services) {
+  if (services.empty()) return absl::InvalidArgumentError("no services to serve");
+  auto core = std::make_shared<internal::ServerCore>();
+  for (const ServiceRegistration& s : services) {
+    if (s.service == nullptr || s.name.empty()) {
+      return absl::InvalidArgumentError("every service needs a name and an implementation");
+    }
+    RETURN_IF_ERROR(AddMethodsOf(s.name, core->known_methods));
+  }
+  for (const char* method : kBuiltInMethods) core->known_methods.insert(method);
+  RETURN_IF_ERROR(ValidateOptions(options));
   if (options.verifier == nullptr) {
     ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
     // Anyone can mint tokens with the development secret: it may only guard
@@ -768,59 +874,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   std::unique_ptr<Server> server(new Server());
   server->metrics_ = options.metrics;
   MetricsRegistry& metrics = *server->metrics_;
-  RegisterProcessMetrics(metrics);
-  metrics.AddCallback("salesteam_handler_queue_length",
-                      "Handler bodies waiting for a free handler thread.", MetricType::kGauge,
-                      [] { return Pool().Queued(); });
-  metrics.AddCallback("salesteam_handler_threads", "Threads that run handler bodies.",
-                      MetricType::kGauge,
-                      [] { return static_cast<double>(g_pool_threads.load()); });
-  metrics.AddCallback("salesteam_write_queue_length",
-                      "Writes (unary bodies and stream batches) waiting for a write thread.",
-                      MetricType::kGauge, [] { return WritePool().Queued(); });
-  metrics.AddCallback("salesteam_write_threads", "Threads that run writes.", MetricType::kGauge,
-                      [] { return static_cast<double>(g_write_threads.load()); });
-  metrics.AddCallback(
-      "salesteam_storage_exhausted",
-      "1 while the database's storage is full (writes are refused with RESOURCE_EXHAUSTED "
-      "until one commits again), else 0.",
-      MetricType::kGauge, [] { return store::StorageExhausted() ? 1.0 : 0.0; });
-  LogStorageChanges();
-  metrics.AddCallback("salesteam_stream_read_slots_in_use",
-                      "Streamed messages being read or held (of --stream_read_slots).",
-                      MetricType::kGauge,
-                      [] { return static_cast<double>(ReadSlotsInstance().InUse()); });
-  metrics.AddCallback("salesteam_stream_read_slots_waiting",
-                      "Streams waiting for a read slot (their clients are held back by flow "
-                      "control meanwhile).",
-                      MetricType::kGauge,
-                      [] { return static_cast<double>(ReadSlotsInstance().Waiting()); });
-  core->verifier = options.verifier;
-  core->call_log = options.call_log;
-  core->handler_queue_limit = static_cast<size_t>(options.handler_queue_limit);
-  core->write_queue_limit = static_cast<size_t>(options.write_queue_limit);
-  core->streams = std::make_unique<StreamLimiter>(options.max_streams_per_principal);
-  core->metrics = options.metrics;
-  core->started =
-      &metrics.AddCounterFamily("grpc_server_started_total", "RPCs started on the server.",
-                                {"grpc_service", "grpc_method", "grpc_type"});
-  core->handled = &metrics.AddCounterFamily(
-      "grpc_server_handled_total", "RPCs completed on the server, by status code.",
-      {"grpc_service", "grpc_method", "grpc_type", "grpc_code"});
-  core->handling_seconds = &metrics.AddHistogramFamily(
-      "grpc_server_handling_seconds", "Time from an RPC's start until its status is sent.",
-      {"grpc_service", "grpc_method", "grpc_type"}, DefaultLatencyBuckets());
-  core->busy_refusals = &metrics.AddCounter(
-      "salesteam_handler_queue_refusals_total",
-      "Unary calls refused with RESOURCE_EXHAUSTED because the handler queue was full.");
-  core->write_sheds = &metrics.AddCounter(
-      "salesteam_write_sheds_total",
-      "Unary writes shed with RESOURCE_EXHAUSTED and a retry hint because the write queue was "
-      "full.");
-  core->stream_refusals =
-      &metrics.AddCounter("salesteam_stream_refusals_total",
-                          "Streams refused with RESOURCE_EXHAUSTED because their identity had "
-                          "--max_streams_per_principal open.");
+  RegisterServerMetrics(metrics, options, *core);
   server->core_ = core;
 
   // Both are process-wide switches; the reflection plugin must be added once
@@ -830,37 +884,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   std::call_once(reflection_once,
                  [] { grpc::reflection::InitProtoReflectionServerBuilderPlugin(); });
 
+  // Lives until the server is built, as it did when this was one function.
+  grpc::ResourceQuota quota("salesteam-server");
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen_address, credentials, &port);
-  for (const ServiceRegistration& s : services) builder.RegisterService(s.service);
-  // gRPC turns SO_REUSEPORT on by default, which would let a second copy of a
-  // service start on a port already in use and take half its calls.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  // What gRPC buffers for every connection together; as it fills, gRPC offers
-  // smaller flow-control windows, so senders that do not read are held back.
-  grpc::ResourceQuota quota("salesteam-server");
-  quota.Resize(static_cast<size_t>(options.memory_quota_mib) << 20);
-  builder.SetResourceQuota(quota);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ClampMillis(options.keepalive_time));
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ClampMillis(options.keepalive_timeout));
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             ClampMillis(options.keepalive_min_ping_interval));
-  if (options.max_connection_age != absl::InfiniteDuration()) {
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
-                               ClampMillis(options.max_connection_age));
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-                               ClampMillis(options.shutdown_grace));
-  }
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<CallInterceptorFactory>(core));
-  builder.experimental().SetInterceptorCreators(std::move(creators));
-
+  ConfigureBuilder(options, std::move(credentials), services, core, port, quota, builder);
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || port == 0) {
     server->grpc_server_.reset();
