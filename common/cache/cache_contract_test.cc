@@ -72,6 +72,17 @@ TEST_P(CacheContractTest, GetOfMissingKeyIsNullopt) {
   EXPECT_THAT(cache_->Get(Key("missing"), call_), IsOkAndHolds(std::optional<std::string>()));
 }
 
+// The roster's change head (a high-water mark many writers raise) relies on
+// ZADD GT never lowering a score.
+TEST_P(CacheContractTest, ZAddGreaterThanOnlyRaisesAScore) {
+  const std::string key = Key("head");
+  ASSERT_TRUE(cache_->Execute({"ZADD", key, "GT", "5", "head"}, call_).ok());
+  ASSERT_TRUE(cache_->Execute({"ZADD", key, "GT", "3", "head"}, call_).ok());
+  EXPECT_THAT(cache_->ZScore(key, "head", call_), IsOkAndHolds(Optional(5.0)));
+  ASSERT_TRUE(cache_->Execute({"ZADD", key, "GT", "9", "head"}, call_).ok());
+  EXPECT_THAT(cache_->ZScore(key, "head", call_), IsOkAndHolds(Optional(9.0)));
+}
+
 TEST_P(CacheContractTest, SetThenGetReturnsTheValue) {
   const std::string key = Key("k");
   ASSERT_THAT(cache_->Set(key, "v1", {}, call_), IsOkAndHolds(true));

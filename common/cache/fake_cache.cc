@@ -212,9 +212,24 @@ absl::StatusOr<Reply> FakeCache::Run(const Command& c) {
   }
 
   if (name == "ZADD") {
-    if (argc < 4 || (argc - 2) % 2 != 0) return argc < 4 ? WrongArity(name) : Error(kSyntax);
+    // Options as Redis 6.2+: NX/XX (only new / only existing members), GT/LT
+    // (update only to a greater / lesser score; new members are added).
+    size_t first = 2;
+    bool nx = false, xx = false, gt = false, lt = false;
+    for (; first < argc; ++first) {
+      const std::string option = absl::AsciiStrToUpper(c[first]);
+      if (option == "NX") nx = true;
+      else if (option == "XX") xx = true;
+      else if (option == "GT") gt = true;
+      else if (option == "LT") lt = true;
+      else break;
+    }
+    if ((nx && (xx || gt || lt)) || (gt && lt)) return Error(kSyntax);
+    if (argc < first + 2 || (argc - first) % 2 != 0) {
+      return argc < first + 2 ? WrongArity(name) : Error(kSyntax);
+    }
     std::vector<std::pair<double, std::string>> pairs;
-    for (size_t i = 2; i < argc; i += 2) {
+    for (size_t i = first; i < argc; i += 2) {
       double score = 0;
       if (!ParseScore(c[i], &score)) return Error(kNotFloat);
       pairs.emplace_back(score, c[i + 1]);
@@ -227,7 +242,15 @@ absl::StatusOr<Reply> FakeCache::Run(const Command& c) {
     if (z == nullptr) return Error(kWrongType);
     int64_t added = 0;
     for (auto& [score, member] : pairs) {
-      added += z->scores.insert_or_assign(member, score).second ? 1 : 0;
+      auto it = z->scores.find(member);
+      if (it == z->scores.end()) {
+        if (xx) continue;
+        z->scores.emplace(member, score);
+        ++added;
+        continue;
+      }
+      if (nx || (gt && score <= it->second) || (lt && score >= it->second)) continue;
+      it->second = score;
     }
     return Reply::Integer(added);
   }

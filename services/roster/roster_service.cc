@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "common/auth/auth.h"
 #include "common/cache/cache_aside.h"
+#include "common/cache/labelled_value.h"
 #include "common/pagination/page_token.h"
 #include "common/server/handler.h"
 #include "common/server/server.h"
@@ -24,7 +25,9 @@
 #include "common/time/date.h"
 #include "common/time/time_zone.h"
 #include "common/time/timestamp.h"
+#include "common/update_mask.h"
 #include "common/validation.h"
+#include "services/roster/change_feed.h"
 #include "services/roster/domain.h"
 #include "services/roster/roster_store.h"
 
@@ -38,7 +41,9 @@ using periods::FormatIsoDate;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr int kMaxBatchGetIds = 1000;
-constexpr absl::string_view kMemberKeyPrefix = "roster:v1:member:";
+// v2: each value is labelled (common/cache/labelled_value.h) with the change
+// sequence it was read at.
+constexpr absl::string_view kMemberKeyPrefix = "roster:v2:member:";
 
 std::string MemberKey(absl::string_view member_id) {
   return absl::StrCat(kMemberKeyPrefix, member_id);
@@ -77,24 +82,6 @@ bool IsAdminOrService(const Principal& caller) {
   return caller.role == Role::kAdmin || caller.role == Role::kService;
 }
 
-// The paths an update may name, and what an empty mask means (all of them).
-absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
-                                                   const std::vector<std::string>& allowed,
-                                                   absl::string_view why_not) {
-  if (mask.paths().empty()) return allowed;
-  std::vector<std::string> paths;
-  for (int i = 0; i < mask.paths_size(); ++i) {
-    const std::string& path = mask.paths(i);
-    if (std::find(allowed.begin(), allowed.end(), path) == allowed.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask.paths[", i, "]: ", QuoteInput(path),
-          " cannot be updated (updatable: ", absl::StrJoin(allowed, ", "), ")", why_not));
-    }
-    paths.push_back(path);
-  }
-  return paths;
-}
-
 }  // namespace
 
 // Everything behind the gRPC methods: each takes the verified caller and the
@@ -103,12 +90,57 @@ absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::Field
 class RosterCore {
  public:
   RosterCore(store::Database* db, cache::Cache* cache, RosterServiceOptions options)
-      : store_(db),
+      : store_(db, [this](const CommittedChange& change) { feed_.Committed(change); }),
         members_cache_(
             cache, cache::CacheAsideOptions{.ttl = options.member_cache_ttl,
                                             .call_options = {.timeout = options.cache_timeout}}),
         page_tokens_(options.page_token_key),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        feed_(&store_, cache, options_.feed) {
+    feed_.Start();
+  }
+
+  ChangeFeed& feed() { return feed_; }
+
+  // WatchRosterChanges, before the stream starts: the caller and request.
+  static absl::Status CheckWatch(const Principal& caller,
+                                 const v1::WatchRosterChangesRequest& request) {
+    RETURN_IF_ERROR(auth::CheckRole(caller, {Role::kAdmin, Role::kService}));
+    if (request.after_sequence() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("after_sequence: must be at least 0 (got ",
+                                                     request.after_sequence(), ")"));
+    }
+    return absl::OkStatus();
+  }
+
+  // The changes after `after` (the head's sequence when `at_head`) for a
+  // watcher, each member resolved as of today; FAILED_PRECONDITION when
+  // `after` is outside the retained log.
+  absl::StatusOr<ChangePage> ChangesFor(int64_t after, bool at_head, int limit) {
+    if (at_head) {
+      ASSIGN_OR_RETURN(after, store_.LastSequence());
+    }
+    ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(after, limit));
+    if (after < page.pruned_through) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "after_sequence ", after, " is older than the roster's change retention (changes "
+          "through ", page.pruned_through, " were deleted): rebuild what you derived from the "
+          "roster, then watch with start_at_head"));
+    }
+    if (after > page.last_sequence) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "after_sequence ", after, " is ahead of the roster's newest change ",
+          page.last_sequence, " (was the roster restored from a backup?): rebuild what you "
+          "derived from the roster, then watch with start_at_head"));
+    }
+    const periods::Date today = Today();
+    for (rosterpb::RosterChange& change : page.changes) {
+      if (change.has_member()) ResolveAsOf(*change.mutable_member(), today);
+    }
+    // An empty page of a watcher at the head: the position is the head.
+    if (page.changes.empty()) page.last_sequence = std::max(page.last_sequence, after);
+    return page;
+  }
 
   absl::Status CreateTeam(const Principal& caller, const v1::CreateTeamRequest& request,
                           v1::CreateTeamResponse& response) {
@@ -141,6 +173,8 @@ class RosterCore {
                        v1::GetTeamResponse& response) {
     RETURN_IF_ERROR(ValidateId(request.team_id(), "team_id"));
     RETURN_IF_ERROR(auth::CheckCanReadTeam(caller, request.team_id()));
+    // Taken before the read: the answer includes at least every change to it.
+    response.set_roster_sequence(feed_.head());
     ASSIGN_OR_RETURN(*response.mutable_team(), store_.GetTeam(request.team_id()));
     return absl::OkStatus();
   }
@@ -153,10 +187,10 @@ class RosterCore {
     RETURN_IF_ERROR(auth::CheckCanWriteTeam(caller, patch.id()));
     RETURN_IF_ERROR(RequireVersion(patch.version(), "team.version"));
     ASSIGN_OR_RETURN(std::vector<std::string> paths,
-                     MaskPaths(request.update_mask(),
-                               {"name", "time_zone", "currency_code", "sales_model", "manager_id",
-                                "expectation_policy", "training_cadence", "stage_ownership"},
-                               ""));
+                     UpdatePaths(request.update_mask(), patch,
+                                 {"name", "time_zone", "currency_code", "sales_model", "manager_id",
+                                  "expectation_policy", "training_cadence", "stage_ownership"},
+                                 ""));
     ASSIGN_OR_RETURN(rosterpb::Team team, store_.GetTeam(patch.id()));
     if (team.version() != patch.version())
       return StaleVersionError("team", team.id(), team.version(), patch.version());
@@ -290,55 +324,27 @@ class RosterCore {
                                                      request.member_ids_size(), ")"));
     }
     std::vector<std::string> ids;
-    std::vector<std::string> keys;
     absl::flat_hash_set<absl::string_view> seen;
     for (int i = 0; i < request.member_ids_size(); ++i) {
       const std::string& id = request.member_ids(i);
       RETURN_IF_ERROR(ValidateId(id, absl::StrCat("member_ids[", i, "]")));
       if (!seen.insert(id).second) continue;
       ids.push_back(id);
-      keys.push_back(MemberKey(id));
     }
     ASSIGN_OR_RETURN(periods::Date as_of, AsOf(request.has_as_of(), request.as_of(), "as_of"));
-    ASSIGN_OR_RETURN(cache::CacheAside::ValuesByKey found,
-                     members_cache_.GetOrLoadMany(
-                         keys, options_.member_cache_ttl,
-                         [this](absl::Span<const std::string> missing)
-                             -> absl::StatusOr<cache::CacheAside::ValuesByKey> {
-                           std::vector<std::string> missing_ids;
-                           missing_ids.reserve(missing.size());
-                           for (const std::string& key : missing) {
-                             missing_ids.push_back(key.substr(kMemberKeyPrefix.size()));
-                           }
-                           ASSIGN_OR_RETURN(std::vector<rosterpb::Member> loaded,
-                                            store_.GetMembers(missing_ids));
-                           cache::CacheAside::ValuesByKey values;
-                           for (const rosterpb::Member& member : loaded) {
-                             values[MemberKey(member.id())] = member.SerializeAsString();
-                           }
-                           return values;
-                         }));
+    ASSIGN_OR_RETURN(CachedCopies found, CachedMembers(ids));
     const periods::Date today = Today();
-    for (size_t i = 0; i < ids.size(); ++i) {
-      auto it = found.find(keys[i]);
-      if (it == found.end()) {
-        response.add_missing_member_ids(ids[i]);
+    for (const std::string& id : ids) {
+      auto it = found.members.find(id);
+      if (it == found.members.end()) {
+        response.add_missing_member_ids(id);
         continue;
       }
-      rosterpb::Member member;
-      if (!member.ParseFromString(it->second)) {
-        // A corrupt cache entry: the database answers, and the entry goes.
-        members_cache_.Invalidate(keys[i]).IgnoreError();
-        absl::StatusOr<rosterpb::Member> stored = store_.GetMember(ids[i]);
-        if (absl::IsNotFound(stored.status())) {
-          response.add_missing_member_ids(ids[i]);
-          continue;
-        }
-        ASSIGN_OR_RETURN(member, std::move(stored));
-      }
+      rosterpb::Member member = std::move(it->second);
       RETURN_IF_ERROR(ShowMember(caller, as_of, today, member));
       *response.add_members() = std::move(member);
     }
+    response.set_roster_sequence(found.label);
     return absl::OkStatus();
   }
 
@@ -349,10 +355,10 @@ class RosterCore {
     RETURN_IF_ERROR(ValidateId(patch.id(), "member.id"));
     RETURN_IF_ERROR(RequireVersion(patch.version(), "member.version"));
     ASSIGN_OR_RETURN(std::vector<std::string> paths,
-                     MaskPaths(request.update_mask(),
-                               {"name", "email", "archetype", "value_tier", "skills", "motivators",
-                                "contact_channels", "hire_date"},
-                               "; team and role change with MoveMember"));
+                     UpdatePaths(request.update_mask(), patch,
+                                 {"name", "email", "archetype", "value_tier", "skills",
+                                  "motivators", "contact_channels", "hire_date"},
+                                 "; team and role change with MoveMember"));
     const periods::Date today = Today();
     ASSIGN_OR_RETURN(rosterpb::Member member, store_.GetMember(patch.id()));
     ResolveAsOf(member, today);
@@ -659,8 +665,76 @@ class RosterCore {
 
   // A member by id through the cache: the stored record, unresolved.
   absl::StatusOr<rosterpb::Member> CachedMember(const std::string& member_id) {
-    return members_cache_.GetOrLoadMessage<rosterpb::Member>(
-        MemberKey(member_id), [this, &member_id] { return store_.GetMember(member_id); });
+    ASSIGN_OR_RETURN(CachedCopies found, CachedMembers({member_id}));
+    auto it = found.members.find(member_id);
+    if (it == found.members.end()) {
+      return absl::NotFoundError(absl::StrCat("member ", QuoteInput(member_id), " not found"));
+    }
+    return std::move(it->second);
+  }
+
+  struct CachedCopies {
+    // The stored records (unresolved) of the ids that exist.
+    absl::flat_hash_map<std::string, rosterpb::Member> members;
+    // The change sequence all of them reflect at least (the oldest label).
+    int64_t label = 0;
+  };
+
+  // Members by id (unique) through the cache. Each cached copy carries the
+  // change sequence it was read at, and one older than the newest change of
+  // its member known here (a read that raced a write and cached what it read
+  // before the write committed) is refused and read again.
+  absl::StatusOr<CachedCopies> CachedMembers(absl::Span<const std::string> ids) {
+    std::vector<std::string> keys;
+    keys.reserve(ids.size());
+    for (const std::string& id : ids) keys.push_back(MemberKey(id));
+    const int64_t label = feed_.head();  // before any read
+    ASSIGN_OR_RETURN(
+        cache::CacheAside::ValuesByKey found,
+        members_cache_.GetOrLoadMany(
+            keys, options_.member_cache_ttl,
+            [this, label](absl::Span<const std::string> missing)
+                -> absl::StatusOr<cache::CacheAside::ValuesByKey> {
+              std::vector<std::string> missing_ids;
+              missing_ids.reserve(missing.size());
+              for (const std::string& key : missing) {
+                missing_ids.push_back(key.substr(kMemberKeyPrefix.size()));
+              }
+              ASSIGN_OR_RETURN(std::vector<rosterpb::Member> loaded,
+                               store_.GetMembers(missing_ids));
+              cache::CacheAside::ValuesByKey values;
+              for (const rosterpb::Member& member : loaded) {
+                values[MemberKey(member.id())] =
+                    cache::Labelled(label, member.SerializeAsString());
+              }
+              return values;
+            }));
+    CachedCopies copies;
+    copies.label = label;
+    std::vector<std::string> stale;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto it = found.find(keys[i]);
+      if (it == found.end()) continue;
+      std::optional<cache::LabelledValue> copy = cache::Unlabel(it->second);
+      rosterpb::Member member;
+      if (!copy.has_value() || copy->label < feed_.LastChangeOfMember(ids[i]) ||
+          !member.ParseFromArray(copy->value.data(), static_cast<int>(copy->value.size()))) {
+        // Stale or corrupt: the database answers, and the entry goes.
+        members_cache_.Invalidate(keys[i]).IgnoreError();
+        stale.push_back(ids[i]);
+        continue;
+      }
+      copies.label = std::min(copies.label, copy->label);
+      copies.members.emplace(ids[i], std::move(member));
+    }
+    if (!stale.empty()) {
+      ASSIGN_OR_RETURN(std::vector<rosterpb::Member> loaded, store_.GetMembers(stale));
+      for (rosterpb::Member& member : loaded) {
+        std::string id = member.id();
+        copies.members.emplace(std::move(id), std::move(member));
+      }
+    }
+    return copies;
   }
 
   // The member's team today: whose managers see its management data. Value
@@ -728,6 +802,7 @@ class RosterCore {
   cache::CacheAside members_cache_;
   pagination::PageTokenCodec page_tokens_;
   const RosterServiceOptions options_;
+  ChangeFeed feed_;
 };
 
 RosterServiceImpl::RosterServiceImpl(store::Database* db, cache::Cache* cache,
@@ -735,6 +810,148 @@ RosterServiceImpl::RosterServiceImpl(store::Database* db, cache::Cache* cache,
     : core_(std::make_unique<RosterCore>(db, cache, std::move(options))) {}
 
 RosterServiceImpl::~RosterServiceImpl() = default;
+
+namespace {
+
+// WatchRosterChanges: one page of changes in flight at a time; the next page
+// is read when the last write is done and the feed has moved past what was
+// sent (or a heartbeat is due). Reads run on the handler pool (Offload), so
+// a slow database never blocks gRPC's threads.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChangesResponse>,
+                           public ChangeFeed::Subscriber {
+ public:
+  // Changes per message: a member with its history is about 200 bytes.
+  static constexpr int kPageSize = 500;
+
+  WatchReactor(RosterCore* core, const v1::WatchRosterChangesRequest& request)
+      : core_(core),
+        position_(request.after_sequence()),
+        at_head_(request.start_at_head()) {}
+
+  // After construction (the feed may call back at once).
+  void Begin() {
+    core_->feed().Subscribe(this);
+    absl::MutexLock lock(&mu_);
+    MaybeFetchLocked();
+  }
+
+  void OnFeedAdvanced(int64_t head, bool heartbeat) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    known_head_ = std::max(known_head_, head);
+    heartbeat_due_ = heartbeat_due_ || heartbeat;
+    MaybeFetchLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::optional<grpc::Status> done;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) failed_ = grpc::Status(grpc::StatusCode::CANCELLED, "the watcher stopped reading");
+      MaybeFetchLocked();
+      done = MaybeFinishLocked();
+    }
+    if (done.has_value()) Finish(*done);
+  }
+
+  void OnCancel() override {
+    std::optional<grpc::Status> done;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!failed_.has_value()) failed_ = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+      done = MaybeFinishLocked();
+    }
+    if (done.has_value()) Finish(*done);
+  }
+
+  void OnDone() override {
+    core_->feed().Unsubscribe(this);
+    delete this;
+  }
+
+ private:
+  void MaybeFetchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || fetching_ || writing_ || failed_.has_value()) return;
+    if (positioned_ && position_ >= known_head_ && !heartbeat_due_) return;
+    fetching_ = true;
+    server::Offload([this, after = position_, at_head = !positioned_ && at_head_] {
+      absl::StatusOr<ChangePage> page = core_->ChangesFor(after, at_head, kPageSize);
+      std::optional<grpc::Status> done;
+      {
+        absl::MutexLock lock(&mu_);
+        fetching_ = false;
+        Fetched(std::move(page));
+        done = MaybeFinishLocked();
+      }
+      // gRPC may run OnDone (and delete this) once Finish is called.
+      if (done.has_value()) Finish(*done);
+    });
+  }
+
+  void Fetched(absl::StatusOr<ChangePage> page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (failed_.has_value()) return;
+    if (!page.ok()) {
+      failed_ = ToGrpcStatus(page.status());
+      return;
+    }
+    known_head_ = std::max(known_head_, page->last_sequence);
+    const bool first = !positioned_;
+    positioned_ = true;
+    if (page->changes.empty()) {
+      position_ = std::max(position_, page->last_sequence);
+      // Nothing new: tell a new watcher it is at the head, or beat.
+      if (!first && !heartbeat_due_) return;
+    } else {
+      position_ = page->changes.back().sequence();
+    }
+    heartbeat_due_ = false;
+    response_.Clear();
+    for (rosterpb::RosterChange& change : page->changes) {
+      *response_.add_changes() = std::move(change);
+    }
+    response_.set_head_sequence(page->last_sequence);
+    writing_ = true;
+    StartWrite(&response_);
+  }
+
+  // Finish after releasing mu_: OnDone may run (and delete this) at once.
+  std::optional<grpc::Status> MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || fetching_ || writing_ || !failed_.has_value()) return std::nullopt;
+    finished_ = true;
+    return *failed_;
+  }
+
+  RosterCore* const core_;
+  absl::Mutex mu_;
+  int64_t position_ ABSL_GUARDED_BY(mu_);
+  const bool at_head_;
+  bool positioned_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t known_head_ ABSL_GUARDED_BY(mu_) = 0;
+  bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
+  bool fetching_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> failed_ ABSL_GUARDED_BY(mu_);
+  v1::WatchRosterChangesResponse response_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::WatchRosterChangesResponse>* RosterServiceImpl::WatchRosterChanges(
+    grpc::CallbackServerContext* context, const v1::WatchRosterChangesRequest* request) {
+  absl::StatusOr<auth::Principal> caller = server::Authenticate(context);
+  if (caller.ok()) caller = [&]() -> absl::StatusOr<auth::Principal> {
+    RETURN_IF_ERROR(RosterCore::CheckWatch(*caller, *request));
+    return caller;
+  }();
+  if (!caller.ok()) {
+    return server::FinishedWriteReactor<v1::WatchRosterChangesResponse>(caller.status());
+  }
+  auto* reactor = new WatchReactor(core_.get(), *request);
+  reactor->Begin();
+  return reactor;
+}
 
 SALESTEAM_UNARY_WRITE_HANDLER(RosterServiceImpl, CreateTeam)
 SALESTEAM_UNARY_HANDLER(RosterServiceImpl, GetTeam)

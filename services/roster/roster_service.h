@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "common/cache/cache.h"
 #include "common/store/database.h"
+#include "services/roster/change_feed.h"
 #include "salesteam/roster/v1/roster.grpc.pb.h"
 
 namespace salesteam::roster {
@@ -37,6 +38,8 @@ struct RosterServiceOptions {
   std::string page_token_key;
   // The clock ("today" for defaults and validation); tests inject one.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // The change feed: retention, polling, heartbeats (change_feed.h).
+  ChangeFeedOptions feed = {};
 };
 
 class RosterServiceImpl final : public salesteam::roster::v1::RosterService::CallbackService {
@@ -90,6 +93,8 @@ class RosterServiceImpl final : public salesteam::roster::v1::RosterService::Cal
   grpc::ServerUnaryReactor* SuggestRoles(grpc::CallbackServerContext* context,
                                          const v1::SuggestRolesRequest* request,
                                          v1::SuggestRolesResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchRosterChangesResponse>* WatchRosterChanges(
+      grpc::CallbackServerContext* context, const v1::WatchRosterChangesRequest* request) override;
 
  private:
   std::unique_ptr<RosterCore> core_;

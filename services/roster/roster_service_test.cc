@@ -789,6 +789,41 @@ TEST_P(RosterServiceTest, UpdateMemberChangesOnlyTheMaskedFields) {
   EXPECT_THAT(WithoutTimes(read), EqualsProto(WithoutTimes(updated)));
 }
 
+// AIP-134: a client that does not know a field (or does not send it) must not
+// clear it by updating another one without a mask.
+TEST_P(RosterServiceTest, UpdateWithoutAMaskChangesOnlyTheFieldsTheClientSent) {
+  rosterpb::Member patch;
+  patch.set_id(rep_a1_.id());
+  patch.set_version(rep_a1_.version());
+  patch.set_name("Ann Unmasked");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member renamed, UpdateMember(admin_token_, patch, {}));
+  EXPECT_EQ(renamed.name(), "Ann Unmasked");
+  EXPECT_EQ(renamed.email(), rep_a1_.email());
+  EXPECT_THAT(renamed.skills(), SizeIs(rep_a1_.skills_size()));
+  EXPECT_EQ(renamed.hire_date().year(), rep_a1_.hire_date().year());
+
+  rosterpb::Team team_patch;
+  team_patch.set_id(team_a_.id());
+  team_patch.set_version(team_a_.version());
+  team_patch.set_name("Team A Unmasked");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team team, UpdateTeam(admin_token_, team_patch, {}));
+  EXPECT_EQ(team.name(), "Team A Unmasked");
+  EXPECT_EQ(team.time_zone(), team_a_.time_zone());
+  EXPECT_EQ(team.currency_code(), team_a_.currency_code());
+  EXPECT_EQ(team.manager_id(), team_a_.manager_id());
+  EXPECT_EQ(team.sales_model(), team_a_.sales_model());
+}
+
+TEST_P(RosterServiceTest, ClearingAFieldNeedsItNamedInTheMask) {
+  rosterpb::Member patch = rep_a1_;
+  patch.clear_skills();
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member kept, UpdateMember(admin_token_, patch, {}));
+  EXPECT_THAT(kept.skills(), SizeIs(rep_a1_.skills_size()));
+  patch.set_version(kept.version());
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member cleared, UpdateMember(admin_token_, patch, {"skills"}));
+  EXPECT_THAT(cleared.skills(), IsEmpty());
+}
+
 TEST_P(RosterServiceTest, AMoveCannotReachBackToOrBeforeTheLatestStartSoHistoryStays) {
   // rep_a1_ was hired on 2026-01-05 as lead generation on team A.
   for (const DateProto& day : {Day(2026, 1, 5), Day(2025, 12, 1)}) {
@@ -1965,7 +2000,7 @@ TEST_P(RosterServiceTest, BadTeamInputIsInvalidArgumentNamingTheField) {
         << "CreateTeam";
     rosterpb::Team update = team_a_;
     input.mutate(update);
-    EXPECT_THAT(UpdateTeam(admin_token_, update, {}),
+    EXPECT_THAT(UpdateTeam(admin_token_, update, {"*"}),
                 StatusIs(kInvalidArgument, HasSubstr(input.field)))
         << "UpdateTeam";
   }
@@ -2062,7 +2097,7 @@ TEST_P(RosterServiceTest, BadMemberInputIsInvalidArgumentNamingTheField) {
         << "CreateMember";
     rosterpb::Member update = rep_a1_;
     input.mutate(update);
-    EXPECT_THAT(UpdateMember(admin_token_, update, {}),
+    EXPECT_THAT(UpdateMember(admin_token_, update, {"*"}),
                 StatusIs(kInvalidArgument, HasSubstr(input.field)))
         << "UpdateMember";
   }

@@ -402,7 +402,51 @@ absl::StatusOr<std::vector<periods::Date>> AssignmentStarts(Executor& ex,
   return starts;
 }
 
+// Appends the transaction's change: the next sequence from
+// roster_change_log (whose row lock orders concurrent writers, so that
+// sequences are gapless and commit in order), with `now` as its commit time.
+absl::StatusOr<int64_t> AppendChange(Transaction& tx, rosterpb::RosterChange change,
+                                     absl::Time now) {
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   tx.Query("UPDATE roster_change_log SET last_sequence = last_sequence + 1 "
+                            "WHERE id = 1 RETURNING last_sequence"));
+  if (rows.empty()) return absl::InternalError("roster store: roster_change_log has no row");
+  ASSIGN_OR_RETURN(const int64_t sequence, rows.front().Int64(0));
+  change.set_sequence(sequence);
+  periods::TimeToProto(now, change.mutable_commit_time());
+  const std::string body = change.SerializeAsString();
+  RETURN_IF_ERROR(tx.Execute("INSERT INTO roster_changes (sequence, commit_time_us, body) "
+                             "VALUES ($1, $2, $3)",
+                             {sequence, absl::ToUnixMicros(now), Param::Bytes(body)})
+                      .status());
+  return sequence;
+}
+
+rosterpb::RosterChange TeamChange(rosterpb::RosterChangeKind kind, const rosterpb::Team& team) {
+  rosterpb::RosterChange change;
+  change.set_kind(kind);
+  change.set_team_id(team.id());
+  *change.mutable_team() = team;
+  return change;
+}
+
+rosterpb::RosterChange MemberChange(rosterpb::RosterChangeKind kind, const rosterpb::Member& member,
+                                    std::optional<periods::Date> effective_date) {
+  rosterpb::RosterChange change;
+  change.set_kind(kind);
+  change.set_member_id(member.id());
+  if (effective_date.has_value()) {
+    periods::DateToProto(*effective_date, change.mutable_effective_date());
+  }
+  *change.mutable_member() = member;
+  return change;
+}
+
 }  // namespace
+
+void RosterStore::Committed(CommittedChange change) const {
+  if (on_change_) on_change_(change);
+}
 
 // ---- Teams ----
 
@@ -412,6 +456,7 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
   const Param manager_id = team.manager_id().empty() ? Param() : Param(team.manager_id());
   ASSIGN_OR_RETURN(const int64_t create_us, ToMicros(team.create_time(), "team.create_time"));
   ASSIGN_OR_RETURN(const int64_t update_us, ToMicros(team.update_time(), "team.update_time"));
+  int64_t sequence = 0;
   absl::Status status = db_->Transact(
       [&](Transaction& tx) -> absl::Status {
         if (check_manager) {
@@ -419,19 +464,24 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
                            ReadTeamManager(tx, team.manager_id()));
           RETURN_IF_ERROR(check_manager(manager));
         }
-        return tx
-            .Execute(absl::StrCat("INSERT INTO teams (", kTeamColumns,
-                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
-                     {team.id(), team.name(), team.time_zone(), team.currency_code(),
-                      static_cast<int64_t>(team.sales_model()), manager_id, Param::Bytes(settings),
-                      team.version(), create_us, update_us})
-            .status();
+        RETURN_IF_ERROR(
+            tx.Execute(absl::StrCat("INSERT INTO teams (", kTeamColumns,
+                                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+                       {team.id(), team.name(), team.time_zone(), team.currency_code(),
+                        static_cast<int64_t>(team.sales_model()), manager_id,
+                        Param::Bytes(settings), team.version(), create_us, update_us})
+                .status());
+        ASSIGN_OR_RETURN(sequence,
+                         AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, team),
+                                      absl::FromUnixMicros(create_us)));
+        return absl::OkStatus();
       },
       kCheckedWrite);
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
         absl::StrCat("team ", QuoteInput(team.id()), " already exists"));
   }
+  if (status.ok()) Committed({.sequence = sequence, .team_id = team.id()});
   return status;
 }
 
@@ -451,6 +501,7 @@ absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& tea
   const Param manager_id = team.manager_id().empty() ? Param() : Param(team.manager_id());
   const std::string from_text = periods::FormatIsoDate(from);
   rosterpb::Team updated;
+  int64_t sequence = 0;
   RETURN_IF_ERROR(db_->Transact(
       [&](Transaction& tx) -> absl::Status {
         ASSIGN_OR_RETURN(
@@ -465,6 +516,9 @@ absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& tea
                       Param::Bytes(settings), absl::ToUnixMicros(now)}));
         if (rows.empty()) return VersionConflict(tx, "teams", "team", team.id(), expected_version);
         ASSIGN_OR_RETURN(updated, TeamFromRow(rows.front()));
+        ASSIGN_OR_RETURN(
+            sequence,
+            AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_UPDATED, updated), now));
         if (!check) return absl::OkStatus();
         ASSIGN_OR_RETURN(
             ResultSet assigned,
@@ -486,6 +540,7 @@ absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& tea
         return check(assignments, manager);
       },
       kCheckedWrite));
+  Committed({.sequence = sequence, .team_id = team.id()});
   return updated;
 }
 
@@ -541,6 +596,7 @@ absl::Status RosterStore::InsertMember(const rosterpb::Member& member,
   const std::string profile = MemberProfile(member);
   ASSIGN_OR_RETURN(const int64_t create_us, ToMicros(member.create_time(), "member.create_time"));
   ASSIGN_OR_RETURN(const int64_t update_us, ToMicros(member.update_time(), "member.update_time"));
+  int64_t sequence = 0;
   absl::Status status = db_->Transact(
       [&](Transaction& tx) -> absl::Status {
         RETURN_IF_ERROR(CheckEmailFree(tx, member.email(), member.id()));
@@ -555,15 +611,21 @@ absl::Status RosterStore::InsertMember(const rosterpb::Member& member,
                 .status());
         // The first assignment starts on the hire date, whatever the caller put
         // in effective_from: UpdateMemberProfile keeps the two together.
-        return tx
-            .Execute(
-                "INSERT INTO member_assignments (member_id, effective_from, effective_until, "
-                "team_id, role) VALUES ($1, $2, NULL, $3, $4)",
-                {member.id(), hire_text, assignment.team_id(),
-                 static_cast<int64_t>(assignment.role())})
-            .status();
+        RETURN_IF_ERROR(tx.Execute("INSERT INTO member_assignments (member_id, effective_from, "
+                                   "effective_until, team_id, role) VALUES ($1, $2, NULL, $3, $4)",
+                                   {member.id(), hire_text, assignment.team_id(),
+                                    static_cast<int64_t>(assignment.role())})
+                            .status());
+        ASSIGN_OR_RETURN(rosterpb::Member stored, ReadMember(tx, member.id()));
+        ASSIGN_OR_RETURN(
+            sequence,
+            AppendChange(tx,
+                         MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_CREATED, stored, hire_date),
+                         absl::FromUnixMicros(create_us)));
+        return absl::OkStatus();
       },
       kCheckedWrite);
+  if (status.ok()) Committed({.sequence = sequence, .member_id = member.id()});
   return ExplainMemberConflict(*db_, std::move(status), member.email(), member.id());
 }
 
@@ -610,6 +672,7 @@ absl::StatusOr<rosterpb::Member> RosterStore::UpdateMemberProfile(const rosterpb
   const std::string profile = MemberProfile(member);
   const int64_t now_us = absl::ToUnixMicros(now);
   rosterpb::Member updated;
+  int64_t sequence = 0;
   absl::Status status = db_->Transact([&](Transaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member.id(), expected_version));
     RETURN_IF_ERROR(CheckEmailFree(tx, member.email(), member.id()));
@@ -654,9 +717,18 @@ absl::StatusOr<rosterpb::Member> RosterStore::UpdateMemberProfile(const rosterpb
                           .status());
     }
     ASSIGN_OR_RETURN(updated, ReadMember(tx, member.id()));
+    // A new hire date changes who was active from the earlier of the two.
+    std::optional<periods::Date> effective;
+    if (hire_date != state.hire_date) effective = std::min(hire_date, state.hire_date);
+    ASSIGN_OR_RETURN(
+        sequence,
+        AppendChange(tx,
+                     MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_UPDATED, updated, effective),
+                     now));
     return absl::OkStatus();
   });
   RETURN_IF_ERROR(ExplainMemberConflict(*db_, std::move(status), member.email(), member.id()));
+  Committed({.sequence = sequence, .member_id = member.id()});
   return updated;
 }
 
@@ -668,6 +740,7 @@ absl::StatusOr<rosterpb::Member> RosterStore::MoveMember(
   const int64_t role_value = static_cast<int64_t>(role);
   const int64_t now_us = absl::ToUnixMicros(now);
   rosterpb::Member moved;
+  int64_t sequence = 0;
   RETURN_IF_ERROR(db_->Transact(
       [&](Transaction& tx) -> absl::Status {
         ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
@@ -722,9 +795,15 @@ absl::StatusOr<rosterpb::Member> RosterStore::MoveMember(
                   .status());
         }
         ASSIGN_OR_RETURN(moved, ReadMember(tx, member_id));
+        ASSIGN_OR_RETURN(sequence,
+                         AppendChange(tx,
+                                      MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_MOVED, moved,
+                                                   effective_date),
+                                      now));
         return absl::OkStatus();
       },
       kCheckedWrite));
+  Committed({.sequence = sequence, .member_id = std::string(member_id)});
   return moved;
 }
 
@@ -736,6 +815,7 @@ absl::StatusOr<rosterpb::Member> RosterStore::DeactivateMember(absl::string_view
   const std::string effective_text = periods::FormatIsoDate(effective_date);
   const int64_t now_us = absl::ToUnixMicros(now);
   rosterpb::Member deactivated;
+  int64_t sequence = 0;
   RETURN_IF_ERROR(db_->Transact(
       [&](Transaction& tx) -> absl::Status {
         ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
@@ -761,9 +841,15 @@ absl::StatusOr<rosterpb::Member> RosterStore::DeactivateMember(absl::string_view
         if (changed == 0)
           return VersionConflict(tx, "members", "member", member_id, expected_version);
         ASSIGN_OR_RETURN(deactivated, ReadMember(tx, member_id));
+        ASSIGN_OR_RETURN(sequence,
+                         AppendChange(tx,
+                                      MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_DEACTIVATED,
+                                                   deactivated, effective_date),
+                                      now));
         return absl::OkStatus();
       },
       kCheckedWrite));
+  Committed({.sequence = sequence, .member_id = std::string(member_id)});
   return deactivated;
 }
 
@@ -901,6 +987,77 @@ absl::StatusOr<std::vector<LastTraining>> RosterStore::LastTrainingPerArea(
     }
   }
   return last;
+}
+
+}  // namespace salesteam::roster
+
+namespace salesteam::roster {
+
+// ---- Change feed ----
+
+absl::StatusOr<ChangePage> RosterStore::ReadChanges(int64_t after_sequence, int limit) {
+  ChangePage page;
+  RETURN_IF_ERROR(db_->Transact(
+      [&](Transaction& tx) -> absl::Status {
+        page.changes.clear();
+        ASSIGN_OR_RETURN(
+            ResultSet log,
+            tx.Query("SELECT last_sequence, pruned_through FROM roster_change_log WHERE id = 1"));
+        if (log.empty()) return absl::InternalError("roster store: roster_change_log has no row");
+        ASSIGN_OR_RETURN(page.last_sequence, log.front().Int64(0));
+        ASSIGN_OR_RETURN(page.pruned_through, log.front().Int64(1));
+        if (after_sequence < page.pruned_through || after_sequence >= page.last_sequence) {
+          return absl::OkStatus();
+        }
+        ASSIGN_OR_RETURN(ResultSet rows,
+                         tx.Query("SELECT sequence, body FROM roster_changes WHERE sequence > $1 "
+                                  "ORDER BY sequence LIMIT $2",
+                                  {after_sequence, static_cast<int64_t>(limit)}));
+        for (const Row& row : rows) {
+          ASSIGN_OR_RETURN(const int64_t sequence, row.Int64(0));
+          ASSIGN_OR_RETURN(const std::string body, row.Bytes(1));
+          rosterpb::RosterChange& change = page.changes.emplace_back();
+          if (!change.ParseFromString(body) ||
+              change.sequence() != sequence) {
+            return absl::DataLossError(
+                absl::StrCat("roster store: change ", sequence, " does not parse"));
+          }
+        }
+        return absl::OkStatus();
+      },
+      {.read_only = true, .isolation = store::Isolation::kSerializable}));
+  return page;
+}
+
+absl::StatusOr<int64_t> RosterStore::LastSequence() {
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   db_->Query("SELECT last_sequence FROM roster_change_log WHERE id = 1"));
+  if (rows.empty()) return absl::InternalError("roster store: roster_change_log has no row");
+  return rows.front().Int64(0);
+}
+
+absl::StatusOr<int64_t> RosterStore::PruneChanges(absl::Time cutoff) {
+  int64_t pruned_through = 0;
+  RETURN_IF_ERROR(db_->Transact([&](Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(ResultSet newest,
+                     tx.Query("SELECT MAX(sequence) FROM roster_changes WHERE commit_time_us < $1",
+                              {absl::ToUnixMicros(cutoff)}));
+    ASSIGN_OR_RETURN(ResultSet log,
+                     tx.Query("SELECT pruned_through FROM roster_change_log WHERE id = 1"));
+    if (log.empty()) return absl::InternalError("roster store: roster_change_log has no row");
+    ASSIGN_OR_RETURN(pruned_through, log.front().Int64(0));
+    if (newest.empty() || newest.front().IsNull(0)) return absl::OkStatus();
+    ASSIGN_OR_RETURN(const int64_t through, newest.front().Int64(0));
+    if (through <= pruned_through) return absl::OkStatus();
+    RETURN_IF_ERROR(
+        tx.Execute("DELETE FROM roster_changes WHERE sequence <= $1", {through}).status());
+    RETURN_IF_ERROR(
+        tx.Execute("UPDATE roster_change_log SET pruned_through = $1 WHERE id = 1", {through})
+            .status());
+    pruned_through = through;
+    return absl::OkStatus();
+  }));
+  return pruned_through;
 }
 
 }  // namespace salesteam::roster

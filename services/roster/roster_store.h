@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -83,10 +84,35 @@ using TeamsCheck = std::function<absl::Status(const std::vector<rosterpb::Team>&
 using TeamUpdateCheck = std::function<absl::Status(const std::vector<TeamAssignment>& assignments,
                                                    const std::optional<rosterpb::Member>& manager)>;
 
+// One page of the change feed.
+struct ChangePage {
+  // Consecutive changes, oldest first; empty when the reader is at the head
+  // or outside the retained range.
+  std::vector<rosterpb::RosterChange> changes;
+  // The newest sequence committed.
+  int64_t last_sequence = 0;
+  // Changes up to this sequence were deleted for age.
+  int64_t pruned_through = 0;
+};
+
+// What a committed write changed.
+struct CommittedChange {
+  int64_t sequence = 0;
+  // One of the two is set.
+  std::string team_id = "";
+  std::string member_id = "";
+};
+
+// Called after a write has committed, before it is answered.
+using ChangeListener = std::function<void(const CommittedChange& change)>;
+
 class RosterStore {
  public:
   // `db` must outlive the store and have the roster migrations applied.
-  explicit RosterStore(store::Database* db) : db_(db) {}
+  // Every write to a team or member appends one change (RosterChange, in
+  // the same transaction) and then calls `on_change`.
+  explicit RosterStore(store::Database* db, ChangeListener on_change = nullptr)
+      : db_(db), on_change_(std::move(on_change)) {}
 
   // ---- Teams ----
 
@@ -195,8 +221,24 @@ class RosterStore {
   absl::StatusOr<std::vector<LastTraining>> LastTrainingPerArea(
       absl::Span<const std::string> member_ids, periods::Date as_of);
 
+  // ---- Change feed ----
+
+  // Up to `limit` changes after `after_sequence`, with the log's bounds, read
+  // in one snapshot.
+  absl::StatusOr<ChangePage> ReadChanges(int64_t after_sequence, int limit);
+
+  // The newest sequence committed (0 before the first change).
+  absl::StatusOr<int64_t> LastSequence();
+
+  // Deletes the changes committed before `cutoff`; returns the sequence the
+  // log is pruned through afterwards.
+  absl::StatusOr<int64_t> PruneChanges(absl::Time cutoff);
+
  private:
+  void Committed(CommittedChange change) const;
+
   store::Database* const db_;
+  const ChangeListener on_change_;
 };
 
 }  // namespace salesteam::roster

@@ -1,0 +1,149 @@
+#include "services/roster/change_feed.h"
+
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "clients/roster/change_head.h"
+
+namespace salesteam::roster {
+
+ChangeFeed::ChangeFeed(RosterStore* store, cache::Cache* cache, ChangeFeedOptions options)
+    : store_(store), cache_(cache), options_(std::move(options)) {}
+
+ChangeFeed::~ChangeFeed() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (poller_.joinable()) poller_.join();
+}
+
+void ChangeFeed::Start() {
+  // Every retained change, so that the newest change of each member and team
+  // is known before the first cached copy is judged; then the head.
+  while (CatchUp()) {
+  }
+  Publish(head());
+  poller_ = std::thread([this] { Run(); });
+}
+
+void ChangeFeed::Committed(const CommittedChange& change) {
+  Publish(change.sequence);
+  absl::MutexLock lock(&mu_);
+  Record(change);
+  // The poller reads any change of another replica numbered below this one;
+  // until then the head may skip past it, which only makes it later news.
+  AdvanceLocked(change.sequence);
+}
+
+int64_t ChangeFeed::LastChangeOfMember(absl::string_view member_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = last_change_of_member_.find(member_id);
+  return it == last_change_of_member_.end() ? 0 : it->second;
+}
+
+int64_t ChangeFeed::LastChangeOfTeam(absl::string_view team_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = last_change_of_team_.find(team_id);
+  return it == last_change_of_team_.end() ? 0 : it->second;
+}
+
+void ChangeFeed::Record(const CommittedChange& change) {
+  auto raise = [&](absl::flat_hash_map<std::string, int64_t>& map, const std::string& id) {
+    int64_t& last = map[id];
+    if (change.sequence > last) last = change.sequence;
+  };
+  if (!change.member_id.empty()) raise(last_change_of_member_, change.member_id);
+  if (!change.team_id.empty()) raise(last_change_of_team_, change.team_id);
+}
+
+bool ChangeFeed::CatchUp() {
+  int64_t after;
+  {
+    absl::MutexLock lock(&mu_);
+    after = read_through_;
+  }
+  absl::StatusOr<ChangePage> page = store_->ReadChanges(after, 1000);
+  if (!page.ok()) return false;
+  absl::MutexLock lock(&mu_);
+  if (page->changes.empty() && after < page->pruned_through) {
+    // Pruned past what this process read: start from what is left.
+    read_through_ = page->pruned_through;
+    return true;
+  }
+  for (const rosterpb::RosterChange& change : page->changes) {
+    Record({.sequence = change.sequence(), .team_id = change.team_id(),
+            .member_id = change.member_id()});
+    read_through_ = change.sequence();
+  }
+  const int64_t before = head_;
+  AdvanceLocked(read_through_);
+  return head_ > before || !page->changes.empty();
+}
+
+int64_t ChangeFeed::head() const {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+void ChangeFeed::Subscribe(Subscriber* subscriber) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.insert(subscriber);
+}
+
+void ChangeFeed::Unsubscribe(Subscriber* subscriber) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.erase(subscriber);
+}
+
+void ChangeFeed::AdvanceLocked(int64_t sequence) {
+  if (sequence <= head_) return;
+  head_ = sequence;
+  for (Subscriber* subscriber : subscribers_) subscriber->OnFeedAdvanced(head_, false);
+}
+
+void ChangeFeed::Publish(int64_t sequence) {
+  if (cache_ == nullptr) return;
+  // Best effort: without Redis, clients fall back on their feed alone.
+  cache_
+      ->Execute({"ZADD", std::string(clients::kRosterChangeHeadKey), "GT", absl::StrCat(sequence),
+                 std::string(clients::kRosterChangeHeadMember)},
+                {.timeout = options_.cache_timeout})
+      .IgnoreError();
+}
+
+void ChangeFeed::Run() {
+  absl::Time next_heartbeat = options_.clock() + options_.heartbeat_interval;
+  absl::Time next_prune = options_.clock();
+  bool prune_failed_logged = false;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval)) return;
+    }
+    // Other replicas' writes (they published their heads themselves).
+    while (CatchUp()) {
+    }
+    const absl::Time now = options_.clock();
+    if (now >= next_heartbeat) {
+      next_heartbeat = now + options_.heartbeat_interval;
+      absl::MutexLock lock(&mu_);
+      for (Subscriber* subscriber : subscribers_) subscriber->OnFeedAdvanced(head_, true);
+    }
+    if (now >= next_prune) {
+      next_prune = now + options_.prune_interval;
+      absl::StatusOr<int64_t> pruned = store_->PruneChanges(now - options_.retention);
+      if (!pruned.ok() && !prune_failed_logged) {
+        std::fprintf(stderr, "roster change feed: pruning failed (will retry): %s\n",
+                     pruned.status().ToString().c_str());
+      }
+      prune_failed_logged = !pruned.ok();
+    }
+  }
+}
+
+}  // namespace salesteam::roster
