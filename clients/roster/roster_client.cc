@@ -6,7 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "clients/roster/change_head.h"
+#include "clients/roster/roster_change_follower.h"
 #include "common/cache/cache_aside.h"
+#include "common/cache/labelled_value.h"
 #include "common/status.h"
 #include "common/time/time_zone.h"
 #include "grpcpp/grpcpp.h"
@@ -23,8 +26,10 @@ constexpr size_t kMaxLocalEntries = 200000;
 
 // Shared by every service that uses this client: the values are the roster's
 // own messages, whoever cached them.
-std::string MemberKey(absl::string_view id) { return absl::StrCat("roster-client:v1:member:", id); }
-std::string TeamKey(absl::string_view id) { return absl::StrCat("roster-client:v1:team:", id); }
+// v2: values are labelled with the roster sequence they were read at
+// (common/cache/labelled_value.h).
+std::string MemberKey(absl::string_view id) { return absl::StrCat("roster-client:v2:member:", id); }
+std::string TeamKey(absl::string_view id) { return absl::StrCat("roster-client:v2:team:", id); }
 
 std::optional<periods::Date> OptionalDate(const salesteam::type::v1::Date& date, bool present) {
   if (!present) return std::nullopt;
@@ -37,6 +42,8 @@ template <typename T>
 struct Local {
   std::shared_ptr<const T> value;
   absl::Time expires;
+  // The roster sequence the copy was read at.
+  int64_t label = 0;
 };
 
 }  // namespace
@@ -91,10 +98,12 @@ absl::StatusOr<RosterTeam> RosterTeamFromProto(const rosterpb::Team& team) {
 struct GrpcRosterClient::Impl {
   Impl(std::shared_ptr<grpc::Channel> channel, cache::Cache* cache, GrpcRosterClientOptions options)
       : stub(rosterpb::RosterService::NewStub(std::move(channel))),
+        cache(cache),
         cache_aside(cache, {.call_options = {.timeout = options.cache_timeout}}),
         options(std::move(options)) {}
 
-  // BatchGetMembers for `keys` (any number), serialized members by cache key.
+  // BatchGetMembers for `keys` (any number): labelled serialized members by
+  // cache key.
   absl::StatusOr<cache::CacheAside::ValuesByKey> LoadMembers(absl::Span<const std::string> keys) {
     cache::CacheAside::ValuesByKey values;
     const size_t prefix = MemberKey("").size();
@@ -109,13 +118,15 @@ struct GrpcRosterClient::Impl {
       grpc::Status status = stub->BatchGetMembers(context.get(), request, &response);
       if (!status.ok()) return FromDownstreamStatus(status, "roster BatchGetMembers");
       for (const rosterpb::Member& member : response.members()) {
-        values.emplace(MemberKey(member.id()), member.SerializeAsString());
+        values.emplace(MemberKey(member.id()),
+                       cache::Labelled(response.roster_sequence(), member.SerializeAsString()));
       }
     }
     return values;
   }
 
-  absl::StatusOr<rosterpb::Team> LoadTeam(absl::string_view team_id) {
+  // GetTeam: the labelled serialized team.
+  absl::StatusOr<std::string> LoadTeam(absl::string_view team_id) {
     rosterpb::GetTeamRequest request;
     request.set_team_id(std::string(team_id));
     rosterpb::GetTeamResponse response;
@@ -123,19 +134,42 @@ struct GrpcRosterClient::Impl {
                      client::NewPeerContext(options.deadline, options.token));
     grpc::Status status = stub->GetTeam(context.get(), request, &response);
     if (!status.ok()) return FromDownstreamStatus(status, "roster GetTeam");
-    return response.team();
+    return cache::Labelled(response.roster_sequence(), response.team().SerializeAsString());
   }
 
-  // The ids of `ids` not in the in-process cache, as sorted unique cache keys;
-  // the others go into `lookup`.
+  // Whether this lookup must skip the caches: the follower is connected but
+  // has not applied a change the roster has published (and so may have
+  // acknowledged to a caller).
+  bool MustReadThrough() {
+    if (follower == nullptr || !follower->connected()) return false;
+    absl::StatusOr<std::optional<double>> head = cache->ZScore(
+        kRosterChangeHeadKey, kRosterChangeHeadMember, {.timeout = options.cache_timeout});
+    if (!head.ok() || !head->has_value()) return false;
+    return static_cast<int64_t>(**head) > follower->applied_sequence();
+  }
+
+  // The oldest label a copy of this member or team may carry.
+  int64_t MemberFloor(absl::string_view id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = member_changed.find(id);
+    return std::max(floor, it == member_changed.end() ? 0 : it->second);
+  }
+  int64_t TeamFloor(absl::string_view id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = team_changed.find(id);
+    return std::max(floor, it == team_changed.end() ? 0 : it->second);
+  }
+
+  // The ids of `ids` without a current copy in the in-process cache, as
+  // sorted unique cache keys; the others go into `lookup`.
   std::vector<std::string> FromLocal(absl::Span<const std::string> ids, absl::Time now,
-                                     MemberLookup& lookup) ABSL_LOCKS_EXCLUDED(mu) {
+                                     bool read_through, MemberLookup& lookup)
+      ABSL_LOCKS_EXCLUDED(mu) {
     std::vector<std::string> keys;
     absl::MutexLock lock(&mu);
     for (const std::string& id : ids) {
       if (lookup.found.contains(id)) continue;
       auto it = members.find(id);
-      if (it != members.end() && it->second.expires > now) {
+      if (!read_through && it != members.end() && it->second.expires > now &&
+          it->second.label >= MemberFloor(id)) {
         lookup.found.emplace(id, it->second.value);
       } else {
         keys.push_back(MemberKey(id));
@@ -146,13 +180,56 @@ struct GrpcRosterClient::Impl {
     return keys;
   }
 
+  // Parses the labelled copies of `keys` into `lookup` and the local cache;
+  // returns the keys whose copy is older than a change applied here.
+  std::vector<std::string> Accept(absl::Span<const std::string> keys,
+                                  const cache::CacheAside::ValuesByKey& values, absl::Time now,
+                                  bool stale_ok, MemberLookup& lookup) ABSL_LOCKS_EXCLUDED(mu) {
+    const size_t prefix = MemberKey("").size();
+    std::vector<std::string> stale;
+    absl::MutexLock lock(&mu);
+    if (members.size() > kMaxLocalEntries) members.clear();
+    for (const std::string& key : keys) {
+      std::string id = key.substr(prefix);
+      auto it = values.find(key);
+      if (it == values.end()) {
+        lookup.missing.insert(std::move(id));
+        continue;
+      }
+      std::optional<cache::LabelledValue> copy = cache::Unlabel(it->second);
+      rosterpb::Member proto;
+      if (!copy.has_value() ||
+          !proto.ParseFromArray(copy->value.data(), static_cast<int>(copy->value.size()))) {
+        lookup.unavailable.insert(id);
+        lookup.unavailable_reason =
+            absl::InternalError(absl::StrCat("cached member ", QuoteInput(id), " does not parse"));
+        continue;
+      }
+      if (!stale_ok && copy->label < MemberFloor(id)) {
+        stale.push_back(key);
+        continue;
+      }
+      auto member = std::make_shared<const RosterMember>(RosterMemberFromProto(proto));
+      members[id] = {member, now + options.local_ttl, copy->label};
+      lookup.found.emplace(std::move(id), std::move(member));
+    }
+    return stale;
+  }
+
   std::unique_ptr<rosterpb::RosterService::Stub> stub;
+  cache::Cache* const cache;
   cache::CacheAside cache_aside;
   GrpcRosterClientOptions options;
+  const RosterChangeFollower* follower = nullptr;
 
   absl::Mutex mu;
   absl::flat_hash_map<std::string, Local<RosterMember>> members ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, Local<RosterTeam>> teams ABSL_GUARDED_BY(mu);
+  // The newest applied change of each member and team, and the rebuild's
+  // head: no copy labelled below them is served.
+  absl::flat_hash_map<std::string, int64_t> member_changed ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, int64_t> team_changed ABSL_GUARDED_BY(mu);
+  int64_t floor ABSL_GUARDED_BY(mu) = 0;
 };
 
 GrpcRosterClient::GrpcRosterClient(std::shared_ptr<grpc::Channel> channel, cache::Cache* cache,
@@ -161,59 +238,118 @@ GrpcRosterClient::GrpcRosterClient(std::shared_ptr<grpc::Channel> channel, cache
 
 GrpcRosterClient::~GrpcRosterClient() = default;
 
+void GrpcRosterClient::UseFeed(const RosterChangeFollower* follower) { impl_->follower = follower; }
+
+absl::Status GrpcRosterClient::ApplyChanges(
+    const google::protobuf::RepeatedPtrField<rosterpb::RosterChange>& changes) {
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    for (const rosterpb::RosterChange& change : changes) {
+      auto raise = [&](absl::flat_hash_map<std::string, int64_t>& map, const std::string& id) {
+        int64_t& last = map[id];
+        last = std::max(last, change.sequence());
+      };
+      if (!change.member_id().empty()) {
+        raise(impl_->member_changed, change.member_id());
+        impl_->members.erase(change.member_id());
+        keys.push_back(MemberKey(change.member_id()));
+      }
+      if (!change.team_id().empty()) {
+        raise(impl_->team_changed, change.team_id());
+        impl_->teams.erase(change.team_id());
+        keys.push_back(TeamKey(change.team_id()));
+      }
+    }
+  }
+  // Tombstones (cache_aside.h), best effort: a copy left in Redis is
+  // refused by its label anyway.
+  if (!keys.empty()) impl_->cache_aside.Invalidate(keys).IgnoreError();
+  return absl::OkStatus();
+}
+
+absl::Status GrpcRosterClient::Rebuild(int64_t head) {
+  absl::MutexLock lock(&impl_->mu);
+  impl_->floor = std::max(impl_->floor, head);
+  impl_->members.clear();
+  impl_->teams.clear();
+  impl_->member_changed.clear();
+  impl_->team_changed.clear();
+  return absl::OkStatus();
+}
+
 MemberLookup GrpcRosterClient::GetMembers(absl::Span<const std::string> ids) {
   MemberLookup lookup;
   const absl::Time now = impl_->options.clock();
-  const std::vector<std::string> keys = impl_->FromLocal(ids, now, lookup);
+  const bool read_through = impl_->MustReadThrough();
+  const std::vector<std::string> keys = impl_->FromLocal(ids, now, read_through, lookup);
   if (keys.empty()) return lookup;
-  absl::StatusOr<cache::CacheAside::ValuesByKey> values = impl_->cache_aside.GetOrLoadMany(
-      keys, impl_->options.redis_ttl,
-      [this](absl::Span<const std::string> missing) { return impl_->LoadMembers(missing); });
+  auto load = [this](absl::Span<const std::string> missing) { return impl_->LoadMembers(missing); };
+  absl::StatusOr<cache::CacheAside::ValuesByKey> values =
+      read_through ? impl_->LoadMembers(keys)
+                   : impl_->cache_aside.GetOrLoadMany(keys, impl_->options.redis_ttl, load);
   const size_t prefix = MemberKey("").size();
   if (!values.ok()) {
     lookup.unavailable_reason = values.status();
     for (const std::string& key : keys) lookup.unavailable.insert(key.substr(prefix));
     return lookup;
   }
-  absl::MutexLock lock(&impl_->mu);
-  if (impl_->members.size() > kMaxLocalEntries) impl_->members.clear();
-  for (const std::string& key : keys) {
-    std::string id = key.substr(prefix);
-    auto it = values->find(key);
-    if (it == values->end()) {
-      lookup.missing.insert(std::move(id));
-      continue;
-    }
-    rosterpb::Member proto;
-    if (!proto.ParseFromString(it->second)) {
-      lookup.unavailable.insert(id);
-      lookup.unavailable_reason =
-          absl::InternalError(absl::StrCat("cached member ", QuoteInput(id), " does not parse"));
-      continue;
-    }
-    auto member = std::make_shared<const RosterMember>(RosterMemberFromProto(proto));
-    impl_->members[id] = {member, now + impl_->options.local_ttl};
-    lookup.found.emplace(std::move(id), std::move(member));
+  const std::vector<std::string> stale =
+      impl_->Accept(keys, *values, now, /*stale_ok=*/read_through, lookup);
+  if (stale.empty()) return lookup;
+  // Copies older than a change applied here: the roster answers, and its
+  // answer stands even if a lagging roster replica labels it lower.
+  impl_->cache_aside.Invalidate(stale).IgnoreError();
+  absl::StatusOr<cache::CacheAside::ValuesByKey> fresh = impl_->LoadMembers(stale);
+  if (!fresh.ok()) {
+    lookup.unavailable_reason = fresh.status();
+    for (const std::string& key : stale) lookup.unavailable.insert(key.substr(prefix));
+    return lookup;
   }
+  impl_->Accept(stale, *fresh, now, /*stale_ok=*/true, lookup);
   return lookup;
 }
 
 absl::StatusOr<std::shared_ptr<const RosterTeam>> GrpcRosterClient::GetTeam(
     absl::string_view team_id) {
   const absl::Time now = impl_->options.clock();
-  {
+  const bool read_through = impl_->MustReadThrough();
+  if (!read_through) {
     absl::MutexLock lock(&impl_->mu);
     auto it = impl_->teams.find(team_id);
-    if (it != impl_->teams.end() && it->second.expires > now) return it->second.value;
+    if (it != impl_->teams.end() && it->second.expires > now &&
+        it->second.label >= impl_->TeamFloor(team_id)) {
+      return it->second.value;
+    }
   }
-  ASSIGN_OR_RETURN(rosterpb::Team proto, impl_->cache_aside.GetOrLoadMessage<rosterpb::Team>(
-                                             TeamKey(team_id), impl_->options.redis_ttl,
-                                             [&]() { return impl_->LoadTeam(team_id); }));
+  const std::string key = TeamKey(team_id);
+  auto load = [&]() { return impl_->LoadTeam(team_id); };
+  ASSIGN_OR_RETURN(
+      std::string stored,
+      read_through ? load() : impl_->cache_aside.GetOrLoad(key, impl_->options.redis_ttl, load));
+  std::optional<cache::LabelledValue> copy = cache::Unlabel(stored);
+  bool current = false;
+  if (copy.has_value()) {
+    absl::MutexLock lock(&impl_->mu);
+    current = read_through || copy->label >= impl_->TeamFloor(team_id);
+  }
+  if (!current) {
+    impl_->cache_aside.Invalidate(key).IgnoreError();
+    ASSIGN_OR_RETURN(stored, load());
+    copy = cache::Unlabel(stored);
+  }
+  rosterpb::Team proto;
+  if (!copy.has_value() ||
+      !proto.ParseFromArray(copy->value.data(), static_cast<int>(copy->value.size()))) {
+    impl_->cache_aside.Invalidate(key).IgnoreError();
+    return absl::InternalError(
+        absl::StrCat("cached team ", QuoteInput(team_id), " does not parse"));
+  }
   ASSIGN_OR_RETURN(RosterTeam team, RosterTeamFromProto(proto));
   auto shared = std::make_shared<const RosterTeam>(std::move(team));
   absl::MutexLock lock(&impl_->mu);
   if (impl_->teams.size() > kMaxLocalEntries) impl_->teams.clear();
-  impl_->teams[std::string(team_id)] = {shared, now + impl_->options.local_ttl};
+  impl_->teams[std::string(team_id)] = {shared, now + impl_->options.local_ttl, copy->label};
   return shared;
 }
 

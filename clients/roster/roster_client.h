@@ -116,6 +116,19 @@ struct GrpcRosterClientOptions {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
+class RosterChangeFollower;
+
+// Following the roster's change feed (UseFeed with a RosterChangeFollower
+// whose apply and rebuild call ApplyChanges and Rebuild), the client serves
+// no copy older than a change it has applied: every cached copy carries the
+// roster sequence it was read at (BatchGetMembersResponse.roster_sequence),
+// and one older than the newest applied change of its member or team is
+// read again. Before trusting any cached copy it also reads the roster's
+// published head (clients/roster/change_head.h, one Redis call): while the
+// follower has not applied a change the roster has already acknowledged,
+// the lookup goes to the roster itself, so a caller that has just written
+// the roster is answered with its write. While the follower is
+// disconnected, cached copies are served for their TTLs as before.
 class GrpcRosterClient final : public RosterClient {
  public:
   GrpcRosterClient(std::shared_ptr<grpc::Channel> channel, cache::Cache* cache,
@@ -124,6 +137,15 @@ class GrpcRosterClient final : public RosterClient {
 
   MemberLookup GetMembers(absl::Span<const std::string> ids) override;
   absl::StatusOr<std::shared_ptr<const RosterTeam>> GetTeam(absl::string_view team_id) override;
+
+  // The follower whose progress gates the caches (must outlive the client;
+  // null: none).
+  void UseFeed(const RosterChangeFollower* follower);
+  // Drops the copies these changes made stale, here and in Redis.
+  absl::Status ApplyChanges(
+      const google::protobuf::RepeatedPtrField<rosterpb::RosterChange>& changes);
+  // Drops every copy read before `head`.
+  absl::Status Rebuild(int64_t head);
 
  private:
   struct Impl;

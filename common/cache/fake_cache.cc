@@ -218,11 +218,16 @@ absl::StatusOr<Reply> FakeCache::Run(const Command& c) {
     bool nx = false, xx = false, gt = false, lt = false;
     for (; first < argc; ++first) {
       const std::string option = absl::AsciiStrToUpper(c[first]);
-      if (option == "NX") nx = true;
-      else if (option == "XX") xx = true;
-      else if (option == "GT") gt = true;
-      else if (option == "LT") lt = true;
-      else break;
+      if (option == "NX")
+        nx = true;
+      else if (option == "XX")
+        xx = true;
+      else if (option == "GT")
+        gt = true;
+      else if (option == "LT")
+        lt = true;
+      else
+        break;
     }
     if ((nx && (xx || gt || lt)) || (gt && lt)) return Error(kSyntax);
     if (argc < first + 2 || (argc - first) % 2 != 0) {

@@ -1,6 +1,8 @@
 // A cached value with the version of its source it was read at (a label),
 // so that a reader that knows a newer version exists can refuse the copy:
-// 8 bytes of the label (big-endian), then the value.
+// 8 bytes of the label (big-endian), then the value. A label below 2^48
+// starts with two NUL bytes, so a labelled value is never taken for a
+// CacheAside tombstone (a NUL, then "salesteam-cache-tombstone").
 #ifndef SALESTEAM_COMMON_CACHE_LABELLED_VALUE_H_
 #define SALESTEAM_COMMON_CACHE_LABELLED_VALUE_H_
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <httplib.h>
@@ -437,6 +438,30 @@ void RegisterProcessMetrics(MetricsRegistry& registry) {
                        MetricType::kGauge, [start] { return start; });
 }
 
+namespace {
+absl::Mutex health_mu;
+std::map<std::string, std::string>& HealthDetails() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu) {
+  static auto* details = new std::map<std::string, std::string>();
+  return *details;
+}
+}  // namespace
+
+void SetHealthDetail(absl::string_view key, std::string text) {
+  absl::MutexLock lock(&health_mu);
+  if (text.empty()) {
+    HealthDetails().erase(std::string(key));
+  } else {
+    HealthDetails()[std::string(key)] = std::move(text);
+  }
+}
+
+std::string RenderHealth() {
+  std::string out = "ok\n";
+  absl::MutexLock lock(&health_mu);
+  for (const auto& [key, text] : HealthDetails()) absl::StrAppend(&out, key, ": ", text, "\n");
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     absl::string_view address, std::shared_ptr<const MetricsRegistry> registry) {
   ASSIGN_OR_RETURN(HostPort host_port, ParseHostPort(address, "--metrics_address"));
@@ -458,7 +483,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     res.set_content(reg->Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   server->http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain; charset=utf-8");
+    res.set_content(RenderHealth(), "text/plain; charset=utf-8");
   });
   const auto& [host, port] = host_port;
   if (port == 0) {

@@ -167,6 +167,13 @@ class MetricsRegistry {
   std::vector<std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
+// Lines GET /healthz prints under its "ok" (the process still serves): a
+// degraded dependency and since when, e.g. "roster_feed: disconnected since
+// ...". An empty `text` removes the line. Process-wide.
+void SetHealthDetail(absl::string_view key, std::string text);
+// "ok\n" and then each detail as "key: text\n", keys in order.
+std::string RenderHealth();
+
 // Adds process_resident_memory_bytes, process_virtual_memory_bytes,
 // process_cpu_seconds_total, process_open_fds, process_max_fds and
 // process_start_time_seconds, read from /proc/self when scraped. Safe to call

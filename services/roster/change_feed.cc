@@ -76,7 +76,8 @@ bool ChangeFeed::CatchUp() {
     return true;
   }
   for (const rosterpb::RosterChange& change : page->changes) {
-    Record({.sequence = change.sequence(), .team_id = change.team_id(),
+    Record({.sequence = change.sequence(),
+            .team_id = change.team_id(),
             .member_id = change.member_id()});
     read_through_ = change.sequence();
   }

@@ -107,8 +107,8 @@ class RosterCore {
                                  const v1::WatchRosterChangesRequest& request) {
     RETURN_IF_ERROR(auth::CheckRole(caller, {Role::kAdmin, Role::kService}));
     if (request.after_sequence() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("after_sequence: must be at least 0 (got ",
-                                                     request.after_sequence(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("after_sequence: must be at least 0 (got ", request.after_sequence(), ")"));
     }
     return absl::OkStatus();
   }
@@ -122,15 +122,18 @@ class RosterCore {
     }
     ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(after, limit));
     if (after < page.pruned_through) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "after_sequence ", after, " is older than the roster's change retention (changes "
-          "through ", page.pruned_through, " were deleted): rebuild what you derived from the "
-          "roster, then watch with start_at_head"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("after_sequence ", after,
+                       " is older than the roster's change retention (changes "
+                       "through ",
+                       page.pruned_through,
+                       " were deleted): rebuild what you derived from the "
+                       "roster, then watch with start_at_head"));
     }
     if (after > page.last_sequence) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "after_sequence ", after, " is ahead of the roster's newest change ",
-          page.last_sequence, " (was the roster restored from a backup?): rebuild what you "
+          "after_sequence ", after, " is ahead of the roster's newest change ", page.last_sequence,
+          " (was the roster restored from a backup?): rebuild what you "
           "derived from the roster, then watch with start_at_head"));
     }
     const periods::Date today = Today();
@@ -691,24 +694,23 @@ class RosterCore {
     const int64_t label = feed_.head();  // before any read
     ASSIGN_OR_RETURN(
         cache::CacheAside::ValuesByKey found,
-        members_cache_.GetOrLoadMany(
-            keys, options_.member_cache_ttl,
-            [this, label](absl::Span<const std::string> missing)
-                -> absl::StatusOr<cache::CacheAside::ValuesByKey> {
-              std::vector<std::string> missing_ids;
-              missing_ids.reserve(missing.size());
-              for (const std::string& key : missing) {
-                missing_ids.push_back(key.substr(kMemberKeyPrefix.size()));
-              }
-              ASSIGN_OR_RETURN(std::vector<rosterpb::Member> loaded,
-                               store_.GetMembers(missing_ids));
-              cache::CacheAside::ValuesByKey values;
-              for (const rosterpb::Member& member : loaded) {
-                values[MemberKey(member.id())] =
-                    cache::Labelled(label, member.SerializeAsString());
-              }
-              return values;
-            }));
+        members_cache_.GetOrLoadMany(keys, options_.member_cache_ttl,
+                                     [this, label](absl::Span<const std::string> missing)
+                                         -> absl::StatusOr<cache::CacheAside::ValuesByKey> {
+                                       std::vector<std::string> missing_ids;
+                                       missing_ids.reserve(missing.size());
+                                       for (const std::string& key : missing) {
+                                         missing_ids.push_back(key.substr(kMemberKeyPrefix.size()));
+                                       }
+                                       ASSIGN_OR_RETURN(std::vector<rosterpb::Member> loaded,
+                                                        store_.GetMembers(missing_ids));
+                                       cache::CacheAside::ValuesByKey values;
+                                       for (const rosterpb::Member& member : loaded) {
+                                         values[MemberKey(member.id())] =
+                                             cache::Labelled(label, member.SerializeAsString());
+                                       }
+                                       return values;
+                                     }));
     CachedCopies copies;
     copies.label = label;
     std::vector<std::string> stale;
@@ -824,9 +826,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
   static constexpr int kPageSize = 500;
 
   WatchReactor(RosterCore* core, const v1::WatchRosterChangesRequest& request)
-      : core_(core),
-        position_(request.after_sequence()),
-        at_head_(request.start_at_head()) {}
+      : core_(core), position_(request.after_sequence()), at_head_(request.start_at_head()) {}
 
   // After construction (the feed may call back at once).
   void Begin() {
@@ -941,10 +941,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
 grpc::ServerWriteReactor<v1::WatchRosterChangesResponse>* RosterServiceImpl::WatchRosterChanges(
     grpc::CallbackServerContext* context, const v1::WatchRosterChangesRequest* request) {
   absl::StatusOr<auth::Principal> caller = server::Authenticate(context);
-  if (caller.ok()) caller = [&]() -> absl::StatusOr<auth::Principal> {
-    RETURN_IF_ERROR(RosterCore::CheckWatch(*caller, *request));
-    return caller;
-  }();
+  if (caller.ok())
+    caller = [&]() -> absl::StatusOr<auth::Principal> {
+      RETURN_IF_ERROR(RosterCore::CheckWatch(*caller, *request));
+      return caller;
+    }();
   if (!caller.ok()) {
     return server::FinishedWriteReactor<v1::WatchRosterChangesResponse>(caller.status());
   }

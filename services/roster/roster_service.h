@@ -20,8 +20,8 @@
 #include "absl/time/time.h"
 #include "common/cache/cache.h"
 #include "common/store/database.h"
-#include "services/roster/change_feed.h"
 #include "salesteam/roster/v1/roster.grpc.pb.h"
+#include "services/roster/change_feed.h"
 
 namespace salesteam::roster {
 

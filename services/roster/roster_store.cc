@@ -471,9 +471,9 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
                         static_cast<int64_t>(team.sales_model()), manager_id,
                         Param::Bytes(settings), team.version(), create_us, update_us})
                 .status());
-        ASSIGN_OR_RETURN(sequence,
-                         AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, team),
-                                      absl::FromUnixMicros(create_us)));
+        ASSIGN_OR_RETURN(
+            sequence, AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, team),
+                                   absl::FromUnixMicros(create_us)));
         return absl::OkStatus();
       },
       kCheckedWrite);
@@ -619,9 +619,9 @@ absl::Status RosterStore::InsertMember(const rosterpb::Member& member,
         ASSIGN_OR_RETURN(rosterpb::Member stored, ReadMember(tx, member.id()));
         ASSIGN_OR_RETURN(
             sequence,
-            AppendChange(tx,
-                         MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_CREATED, stored, hire_date),
-                         absl::FromUnixMicros(create_us)));
+            AppendChange(
+                tx, MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_CREATED, stored, hire_date),
+                absl::FromUnixMicros(create_us)));
         return absl::OkStatus();
       },
       kCheckedWrite);
@@ -795,11 +795,11 @@ absl::StatusOr<rosterpb::Member> RosterStore::MoveMember(
                   .status());
         }
         ASSIGN_OR_RETURN(moved, ReadMember(tx, member_id));
-        ASSIGN_OR_RETURN(sequence,
-                         AppendChange(tx,
-                                      MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_MOVED, moved,
-                                                   effective_date),
-                                      now));
+        ASSIGN_OR_RETURN(
+            sequence,
+            AppendChange(
+                tx, MemberChange(rosterpb::ROSTER_CHANGE_KIND_MEMBER_MOVED, moved, effective_date),
+                now));
         return absl::OkStatus();
       },
       kCheckedWrite));
@@ -1017,8 +1017,7 @@ absl::StatusOr<ChangePage> RosterStore::ReadChanges(int64_t after_sequence, int 
           ASSIGN_OR_RETURN(const int64_t sequence, row.Int64(0));
           ASSIGN_OR_RETURN(const std::string body, row.Bytes(1));
           rosterpb::RosterChange& change = page.changes.emplace_back();
-          if (!change.ParseFromString(body) ||
-              change.sequence() != sequence) {
+          if (!change.ParseFromString(body) || change.sequence() != sequence) {
             return absl::DataLossError(
                 absl::StrCat("roster store: change ", sequence, " does not parse"));
           }
