@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -35,7 +36,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "activity_migrations.h"
+#include "clients/roster/roster_change_follower.h"
 #include "clients/roster/roster_client.h"
+#include "clients/roster/roster_feed.h"
 #include "clients/roster/testing/test_roster.h"
 #include "common/auth/auth.h"
 #include "common/cache/redis_cache.h"
@@ -471,6 +474,59 @@ class ActivityServiceRedisLossTest : public ActivityServiceTest {
       absl::SleepFor(absl::Milliseconds(20));
     }
   }
+};
+
+// The service as deployed: its roster client follows the roster's change
+// feed, with the position saved in the activity database.
+class ActivityRosterFeedTest : public ActivityServiceTest {
+ protected:
+  void SetUp() override {
+    ActivityServiceTest::SetUp();
+    if (HasFatalFailure()) return;
+    follower_ = StartFollower();
+    roster_client_->UseFeed(follower_.get());
+    ASSERT_TRUE(follower_->AwaitCaughtUp(absl::Seconds(10)));
+  }
+
+  void TearDown() override {
+    if (roster_client_ != nullptr) roster_client_->UseFeed(nullptr);
+    follower_.reset();
+    ActivityServiceTest::TearDown();
+  }
+
+  std::unique_ptr<clients::RosterChangeFollower> StartFollower(
+      std::function<void(int64_t first, int64_t last)> on_apply = nullptr) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = client::MakePeerChannel(
+        {.name = "roster", .address = roster_->address()}, clients::RosterRetryPolicy());
+    if (!channel.ok()) {
+      ADD_FAILURE() << channel.status();
+      return nullptr;
+    }
+    store::Database* db = &harness_->db();
+    clients::GrpcRosterClient* client = roster_client_.get();
+    auto follower = std::make_unique<clients::RosterChangeFollower>(
+        *channel,
+        clients::RosterChangeFollowerOptions{
+            .token = [this] { return tokens_->Token(); },
+            .load_position = [db] { return clients::LoadRosterFeedPosition(*db, "activity"); },
+            .save_position =
+                [db](int64_t sequence) {
+                  return clients::SaveRosterFeedPosition(*db, "activity", sequence);
+                },
+            .apply =
+                [client, on_apply](const auto& changes) {
+                  if (on_apply) {
+                    on_apply(changes.begin()->sequence(), changes.rbegin()->sequence());
+                  }
+                  return client->ApplyChanges(changes);
+                },
+            .rebuild = [client](int64_t head) { return client->Rebuild(head); },
+        });
+    follower->Start();
+    return follower;
+  }
+
+  std::unique_ptr<clients::RosterChangeFollower> follower_;
 };
 
 // ---- RecordActivities: exactly once, per-item results ----
@@ -1773,8 +1829,86 @@ TEST_P(ActivityServiceTest, TamperedOrForeignPageTokensAreInvalidArgument) {
   EXPECT_THAT(List(admin_token_, team), StatusIs(kInvalidArgument, StartsWith("page_token")));
 }
 
+// ---- Roster changes reach attribution at once (the change feed) ----
+
+TEST_P(ActivityRosterFeedTest, AnActivityRecordedRightAfterAMoveGoesToTheNewTeam) {
+  ASSERT_OK_AND_ASSIGN(
+      rosterpb::Team south,
+      roster_->CreateTeam("South", rosterpb::SALES_MODEL_ISLAND, "America/New_York", "USD"));
+  const Date moved = roster_->Today() + 5;
+  // Ben's member and team are now cached, here and in Redis.
+  RecordAll({Act("before-move", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(moved + 2, 15))});
+  ASSERT_OK(
+      roster_->MoveMember(ben_.id(), south.id(), rosterpb::MEMBER_ROLE_FULL_CYCLE, moved).status());
+  // No waiting: the roster has answered the move, so its change is published.
+  RecordAll({Act("after-move", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(moved + 3, 15)),
+             Act("before-the-move-day", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(moved - 1, 15))});
+  ASSERT_OK_AND_ASSIGN(std::vector<activitypb::Activity> all, ListAll(admin_token_, ben_.id(), ""));
+  ASSERT_THAT(all, SizeIs(3));
+  EXPECT_EQ(Find(all, "after-move")->team_id(), south.id());
+  EXPECT_EQ(Find(all, "before-the-move-day")->team_id(), team_b_.id());
+}
+
+TEST_P(ActivityRosterFeedTest, AnActivityAfterADeactivationIsRefusedAtOnce) {
+  const Date gone = roster_->Today() + 5;
+  RecordAll({Act("while-active", bo_.id(), ACTIVITY_TYPE_CALL_MADE, At(gone - 1, 15))});
+  ASSERT_OK(roster_->DeactivateMember(bo_.id(), gone).status());
+  ASSERT_OK_AND_ASSIGN(
+      activitypb::RecordActivitiesResponse response,
+      Record(service_token_,
+             {Act("after-leaving", bo_.id(), ACTIVITY_TYPE_CALL_MADE, At(gone + 1, 15)),
+              Act("last-day", bo_.id(), ACTIVITY_TYPE_CALL_MADE, At(gone - 1, 16))}));
+  EXPECT_THAT(response.results(), ElementsAre(IsRejected(absl::StatusCode::kFailedPrecondition,
+                                                         HasSubstr("was not active"), false),
+                                              IsAccepted()));
+}
+
+TEST_P(ActivityRosterFeedTest, TheFeedPositionIsSavedAndAFollowerResumesAfterIt) {
+  ASSERT_OK(
+      roster_
+          ->MoveMember(ben_.id(), team_b_.id(), rosterpb::MEMBER_ROLE_MANAGER, roster_->Today() + 3)
+          .status());
+  // Applied and saved.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::optional<int64_t> saved;
+  while (absl::Now() < deadline) {
+    ASSERT_OK_AND_ASSIGN(saved, clients::LoadRosterFeedPosition(harness_->db(), "activity"));
+    if (saved.has_value() && *saved == follower_->state().head_sequence && *saved > 0) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(*saved, follower_->applied_sequence());
+
+  // A restarted follower starts after the saved position: it applies only
+  // what changed since.
+  follower_.reset();
+  ASSERT_OK(roster_->DeactivateMember(bo_.id(), roster_->Today() + 4).status());
+  absl::Mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> applied;
+  follower_ = StartFollower([&](int64_t first, int64_t last) {
+    absl::MutexLock lock(&mu);
+    applied.emplace_back(first, last);
+  });
+  ASSERT_TRUE(follower_->AwaitCaughtUp(absl::Seconds(10)));
+  absl::MutexLock lock(&mu);
+  ASSERT_THAT(applied, SizeIs(1));
+  EXPECT_EQ(applied[0].first, *saved + 1);
+  EXPECT_EQ(applied[0].second, *saved + 1);
+}
+
+TEST_P(ActivityRosterFeedTest, WhileTheRosterIsDownTheFeedShowsDisconnectedAndCachedMembersServe) {
+  RecordAll({Act("cached", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(today_ - 2, 15))});
+  roster_->Stop();
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (follower_->connected() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_FALSE(follower_->connected());
+  EXPECT_FALSE(follower_->state().last_error.empty());
+  RecordAll({Act("still-cached", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(today_ - 2, 16))});
+}
+
 SALESTEAM_INSTANTIATE_DATABASE_TEST(ActivityServiceTest);
 SALESTEAM_INSTANTIATE_DATABASE_TEST(ActivityServiceRedisLossTest);
+SALESTEAM_INSTANTIATE_DATABASE_TEST(ActivityRosterFeedTest);
 
 }  // namespace
 }  // namespace salesteam::activity
