@@ -102,7 +102,9 @@ void RosterChangeFollower::Run() {
       ++state_.reconnects;
     }
     Publish();
-    std::fprintf(stderr, "{\"event\":\"roster_feed_disconnected\",\"error\":\"%s\"}\n",
+    std::fprintf(stderr,
+                 "{\"ts\":\"%s\",\"event\":\"roster_feed_disconnected\",\"error\":\"%s\"}\n",
+                 absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()).c_str(),
                  std::string(absl::CEscape(ended.ToString())).c_str());
     if (healthy_end || absl::IsFailedPrecondition(ended)) backoff = options_.min_backoff;
     {
@@ -122,6 +124,9 @@ absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
     request.set_start_at_head(true);
   }
   grpc::ClientContext context;
+  // A roster that is starting (or restarting) is waited for, not retried on
+  // a timer: the stream opens the moment it listens.
+  context.set_wait_for_ready(true);
   ASSIGN_OR_RETURN(std::string bearer, options_.token());
   auth::AttachBearerToken(context, bearer);
   {
@@ -129,6 +134,11 @@ absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
     if (stopping_) return absl::CancelledError("stopping");
     context_ = &context;
     last_heard_ = absl::Now();
+    // Resuming: everything up to the saved position is applied.
+    if (after.has_value() && *after > state_.applied_sequence) {
+      state_.applied_sequence = *after;
+      applied_.store(*after, std::memory_order_release);
+    }
   }
   std::unique_ptr<grpc::ClientReader<rosterpb::WatchRosterChangesResponse>> reader =
       stub_->stub->WatchRosterChanges(&context, request);
