@@ -509,6 +509,20 @@ const rosterpb::Assignment* AssignmentOn(const rosterpb::Member& member, periods
   return current;
 }
 
+void ResolveTermsAsOf(rosterpb::Team& team, periods::Date as_of) {
+  const rosterpb::TeamTerms* in_force = nullptr;
+  for (const rosterpb::TeamTerms& terms : team.terms()) {
+    if (in_force != nullptr && terms.has_effective_from()) {
+      absl::StatusOr<periods::Date> from = periods::DateFromProto(terms.effective_from(), "");
+      if (!from.ok() || *from > as_of) break;
+    }
+    in_force = &terms;
+  }
+  if (in_force == nullptr) return;
+  team.set_time_zone(in_force->time_zone());
+  team.set_currency_code(in_force->currency_code());
+}
+
 void ResolveAsOf(rosterpb::Member& member, periods::Date as_of) {
   const rosterpb::Assignment* current = AssignmentOn(member, as_of);
   if (current == nullptr) {

@@ -120,6 +120,11 @@ rosterpb::MemberRole StageOwner(const rosterpb::Team& team, rosterpb::JourneySta
 // and role), active when hire_date <= as_of < deactivation_date.
 void ResolveAsOf(rosterpb::Member& member, periods::Date as_of);
 
+// Fills team.time_zone and currency_code from the terms in force on `as_of`
+// (the latest whose effective_from is on or before it; before the first
+// change, the first terms). A team without terms is left as it is.
+void ResolveTermsAsOf(rosterpb::Team& team, periods::Date as_of);
+
 // The assignment ResolveAsOf takes team and role from on `day` (null when
 // the member has none).
 const rosterpb::Assignment* AssignmentOn(const rosterpb::Member& member, periods::Date day);

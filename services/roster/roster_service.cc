@@ -139,6 +139,7 @@ class RosterCore {
     const periods::Date today = Today();
     for (rosterpb::RosterChange& change : page.changes) {
       if (change.has_member()) ResolveAsOf(*change.mutable_member(), today);
+      if (change.has_team()) ResolveTermsAsOf(*change.mutable_team(), today);
     }
     // An empty page of a watcher at the head: the position is the head.
     if (page.changes.empty()) page.last_sequence = std::max(page.last_sequence, after);
@@ -168,6 +169,9 @@ class RosterCore {
         store_.InsertTeam(team, [&team, today](const std::optional<rosterpb::Member>& manager) {
           return ValidateTeamManager(team.manager_id(), manager, today, "team.manager_id");
         }));
+    rosterpb::TeamTerms& terms = *team.add_terms();
+    terms.set_time_zone(team.time_zone());
+    terms.set_currency_code(team.currency_code());
     *response.mutable_team() = std::move(team);
     return absl::OkStatus();
   }
@@ -179,6 +183,7 @@ class RosterCore {
     // Taken before the read: the answer includes at least every change to it.
     response.set_roster_sequence(feed_.head());
     ASSIGN_OR_RETURN(*response.mutable_team(), store_.GetTeam(request.team_id()));
+    ResolveTermsAsOf(*response.mutable_team(), Today());
     return absl::OkStatus();
   }
 
@@ -223,6 +228,19 @@ class RosterCore {
     const bool manager_changed = std::find(paths.begin(), paths.end(), "manager_id") != paths.end();
     const bool model_changed = team.sales_model() != old_model;
     const periods::Date today = Today();
+    // A new zone or currency applies from a day on; days before keep theirs.
+    periods::Date terms_from = today;
+    if (request.has_terms_effective_date()) {
+      ASSIGN_OR_RETURN(terms_from, periods::DateFromProto(request.terms_effective_date(),
+                                                          "terms_effective_date"));
+      if (terms_from < today) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "terms_effective_date: ", periods::FormatIsoDate(terms_from),
+            " is before today (", periods::FormatIsoDate(today),
+            ", UTC): a change of time zone or currency applies from today or a later day, so "
+            "that days already recorded and paid keep theirs"));
+      }
+    }
     // Checked inside the update's transaction (see TeamCheck in roster_store.h).
     auto check = [&](const std::vector<TeamAssignment>& assignments,
                      const std::optional<rosterpb::Member>& manager) -> absl::Status {
@@ -238,7 +256,8 @@ class RosterCore {
       return absl::OkStatus();
     };
     ASSIGN_OR_RETURN(*response.mutable_team(),
-                     store_.UpdateTeam(team, patch.version(), Now(), today, check));
+                     store_.UpdateTeam(team, patch.version(), Now(), today, check, terms_from));
+    ResolveTermsAsOf(*response.mutable_team(), today);
     return absl::OkStatus();
   }
 
@@ -260,7 +279,11 @@ class RosterCore {
                      store_.ListTeams(only_ids, after_id, page_size + 1));
     const bool more = static_cast<int>(teams.size()) > page_size;
     if (more) teams.resize(page_size);
-    for (rosterpb::Team& team : teams) *response.add_teams() = std::move(team);
+    const periods::Date today = Today();
+    for (rosterpb::Team& team : teams) {
+      ResolveTermsAsOf(team, today);
+      *response.add_teams() = std::move(team);
+    }
     if (more) {
       response.set_next_page_token(
           page_tokens_.Encode(scope, {response.teams(page_size - 1).id()}));

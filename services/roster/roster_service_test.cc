@@ -2595,6 +2595,38 @@ TEST_P(RosterServiceTest, MissingOrMalformedIdsAreInvalidArgumentNamingTheField)
               StatusIs(kInvalidArgument, HasSubstr("member.id")));
 }
 
+// ---- Effective-dated time zone and currency ----
+
+// The clock stands at 2026-06-15: a change may apply from that day on, never
+// before, so that days already recorded and paid keep their currency.
+TEST_P(RosterServiceTest, ACurrencyChangeAppliesFromTodayOrLaterNeverToPastDays) {
+  rosterpb::UpdateTeamRequest request;
+  request.mutable_team()->set_id(team_a_.id());
+  request.mutable_team()->set_version(team_a_.version());
+  request.mutable_team()->set_currency_code("JPY");
+  *request.mutable_terms_effective_date() = Day(2026, 6, 14);
+  EXPECT_THAT(Call(&rosterpb::RosterService::Stub::UpdateTeam, admin_token_, request),
+              StatusIs(kInvalidArgument, HasSubstr("terms_effective_date")));
+
+  *request.mutable_terms_effective_date() = Day(2026, 7, 1);
+  ASSERT_OK_AND_ASSIGN(rosterpb::UpdateTeamResponse scheduled,
+                       Call(&rosterpb::RosterService::Stub::UpdateTeam, admin_token_, request));
+  // Today's currency is still the old one; the history shows both.
+  EXPECT_EQ(scheduled.team().currency_code(), team_a_.currency_code());
+  ASSERT_EQ(scheduled.team().terms_size(), 2);
+  EXPECT_EQ(scheduled.team().terms(0).currency_code(), team_a_.currency_code());
+  EXPECT_EQ(scheduled.team().terms(1).currency_code(), "JPY");
+  EXPECT_EQ(scheduled.team().terms(1).effective_from().day(), 1);
+
+  // Without a date: from today, and today's answer shows it.
+  request.mutable_team()->set_version(scheduled.team().version());
+  request.mutable_team()->set_time_zone("Asia/Tokyo");
+  request.mutable_team()->clear_currency_code();
+  request.clear_terms_effective_date();
+  EXPECT_THAT(Call(&rosterpb::RosterService::Stub::UpdateTeam, admin_token_, request),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already scheduled")));
+}
+
 SALESTEAM_INSTANTIATE_DATABASE_TEST(RosterServiceTest);
 SALESTEAM_INSTANTIATE_DATABASE_TEST(RosterServiceRedisDownTest);
 

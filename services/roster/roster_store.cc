@@ -160,6 +160,34 @@ absl::StatusOr<std::vector<rosterpb::Team>> TeamsFromRows(const ResultSet& rows)
 
 // Members from rows laid out as kMemberWithHistory, ordered by member and
 // then assignment.
+// The first terms of a team start here: "since the team began".
+constexpr absl::string_view kFirstTermsDay = "0001-01-01";
+
+// Fills team.terms from team_terms, oldest first.
+absl::Status AttachTerms(Executor& ex, rosterpb::Team& team) {
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   ex.Query("SELECT effective_from, time_zone, currency_code FROM team_terms "
+                            "WHERE team_id = $1 ORDER BY effective_from",
+                            {team.id()}));
+  team.clear_terms();
+  for (const Row& row : rows) {
+    rosterpb::TeamTerms& terms = *team.add_terms();
+    ASSIGN_OR_RETURN(std::string from, row.Text(0));
+    if (from != kFirstTermsDay) {
+      ASSIGN_OR_RETURN(periods::Date day, ParseStoredDate(from, "team_terms.effective_from"));
+      periods::DateToProto(day, terms.mutable_effective_from());
+    }
+    ASSIGN_OR_RETURN(*terms.mutable_time_zone(), row.Text(1));
+    ASSIGN_OR_RETURN(*terms.mutable_currency_code(), row.Text(2));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AttachTerms(Executor& ex, std::vector<rosterpb::Team>& teams) {
+  for (rosterpb::Team& team : teams) RETURN_IF_ERROR(AttachTerms(ex, team));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<rosterpb::Member>> MembersFromRows(const ResultSet& rows) {
   std::vector<rosterpb::Member> members;
   for (Row row : rows) {
@@ -324,7 +352,9 @@ absl::StatusOr<rosterpb::Team> ReadTeam(Executor& ex, absl::string_view team_id)
     return absl::FailedPreconditionError(
         absl::StrCat("team ", QuoteInput(team_id), " does not exist"));
   }
-  return TeamFromRow(rows.front());
+  ASSIGN_OR_RETURN(rosterpb::Team team, TeamFromRow(rows.front()));
+  RETURN_IF_ERROR(AttachTerms(ex, team));
+  return team;
 }
 
 absl::StatusOr<std::vector<rosterpb::Team>> ReadTeamsManagedBy(Executor& ex,
@@ -444,6 +474,48 @@ rosterpb::RosterChange MemberChange(rosterpb::RosterChangeKind kind, const roste
 
 }  // namespace
 
+namespace {
+
+// When `team`'s time zone or currency differ from its latest terms: they
+// apply from `day` on (a new row, or the row of that day replaced), and the
+// day is returned. FAILED_PRECONDITION when later terms are scheduled.
+absl::StatusOr<std::optional<periods::Date>> ChangeTerms(Transaction& tx,
+                                                         const rosterpb::Team& team,
+                                                         periods::Date day) {
+  ASSIGN_OR_RETURN(ResultSet latest,
+                   tx.Query("SELECT effective_from, time_zone, currency_code FROM team_terms "
+                            "WHERE team_id = $1 ORDER BY effective_from DESC LIMIT 1",
+                            {team.id()}));
+  if (latest.empty()) {
+    return absl::InternalError(
+        absl::StrCat("roster store: team ", QuoteInput(team.id()), " has no terms"));
+  }
+  ASSIGN_OR_RETURN(std::string latest_from, latest.front().Text(0));
+  ASSIGN_OR_RETURN(std::string zone, latest.front().Text(1));
+  ASSIGN_OR_RETURN(std::string currency, latest.front().Text(2));
+  if (zone == team.time_zone() && currency == team.currency_code()) return std::nullopt;
+  const std::string day_text = periods::FormatIsoDate(day);
+  if (latest_from > day_text) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "team ", QuoteInput(team.id()), ": a change of time zone or currency is already "
+        "scheduled from ", latest_from, ", after ", day_text, "; change that one instead"));
+  }
+  if (latest_from == day_text) {
+    RETURN_IF_ERROR(tx.Execute("UPDATE team_terms SET time_zone = $3, currency_code = $4 "
+                               "WHERE team_id = $1 AND effective_from = $2",
+                               {team.id(), day_text, team.time_zone(), team.currency_code()})
+                        .status());
+  } else {
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO team_terms (team_id, effective_from, time_zone, "
+                               "currency_code) VALUES ($1, $2, $3, $4)",
+                               {team.id(), day_text, team.time_zone(), team.currency_code()})
+                        .status());
+  }
+  return std::optional<periods::Date>(day);
+}
+
+}  // namespace
+
 void RosterStore::Committed(CommittedChange change) const {
   if (on_change_) on_change_(change);
 }
@@ -471,6 +543,11 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
                         static_cast<int64_t>(team.sales_model()), manager_id,
                         Param::Bytes(settings), team.version(), create_us, update_us})
                 .status());
+        RETURN_IF_ERROR(tx.Execute("INSERT INTO team_terms (team_id, effective_from, time_zone, "
+                                   "currency_code) VALUES ($1, $2, $3, $4)",
+                                   {team.id(), kFirstTermsDay, team.time_zone(),
+                                    team.currency_code()})
+                            .status());
         ASSIGN_OR_RETURN(
             sequence, AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, team),
                                    absl::FromUnixMicros(create_us)));
@@ -490,13 +567,16 @@ absl::StatusOr<rosterpb::Team> RosterStore::GetTeam(absl::string_view team_id) {
       ResultSet rows,
       db_->Query(absl::StrCat("SELECT ", kTeamColumns, " FROM teams WHERE id = $1"), {team_id}));
   if (rows.empty()) return TeamNotFound(team_id);
-  return TeamFromRow(rows.front());
+  ASSIGN_OR_RETURN(rosterpb::Team team, TeamFromRow(rows.front()));
+  RETURN_IF_ERROR(AttachTerms(*db_, team));
+  return team;
 }
 
 absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& team,
                                                        int64_t expected_version, absl::Time now,
                                                        periods::Date from,
-                                                       const TeamUpdateCheck& check) {
+                                                       const TeamUpdateCheck& check,
+                                                       std::optional<periods::Date> terms_from) {
   const std::string settings = TeamSettings(team);
   const Param manager_id = team.manager_id().empty() ? Param() : Param(team.manager_id());
   const std::string from_text = periods::FormatIsoDate(from);
@@ -516,9 +596,15 @@ absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& tea
                       Param::Bytes(settings), absl::ToUnixMicros(now)}));
         if (rows.empty()) return VersionConflict(tx, "teams", "team", team.id(), expected_version);
         ASSIGN_OR_RETURN(updated, TeamFromRow(rows.front()));
-        ASSIGN_OR_RETURN(
-            sequence,
-            AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_UPDATED, updated), now));
+        ASSIGN_OR_RETURN(std::optional<periods::Date> terms_changed,
+                         ChangeTerms(tx, team, terms_from.value_or(from)));
+        RETURN_IF_ERROR(AttachTerms(tx, updated));
+        rosterpb::RosterChange change =
+            TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_UPDATED, updated);
+        if (terms_changed.has_value()) {
+          periods::DateToProto(*terms_changed, change.mutable_effective_date());
+        }
+        ASSIGN_OR_RETURN(sequence, AppendChange(tx, std::move(change), now));
         if (!check) return absl::OkStatus();
         ASSIGN_OR_RETURN(
             ResultSet assigned,
@@ -553,7 +639,9 @@ absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::ListTeams(
                      db_->Query(absl::StrCat("SELECT ", kTeamColumns,
                                              " FROM teams WHERE id > $1 ORDER BY id LIMIT $2"),
                                 {after_id, limit}));
-    return TeamsFromRows(rows);
+    ASSIGN_OR_RETURN(std::vector<rosterpb::Team> teams, TeamsFromRows(rows));
+    RETURN_IF_ERROR(AttachTerms(*db_, teams));
+    return teams;
   }
   // The allowed ids after the cursor, in order, looked up a chunk at a time
   // until the page is full.
@@ -576,6 +664,7 @@ absl::StatusOr<std::vector<rosterpb::Team>> RosterStore::ListTeams(
     ASSIGN_OR_RETURN(std::vector<rosterpb::Team> chunk, TeamsFromRows(rows));
     std::move(chunk.begin(), chunk.end(), std::back_inserter(teams));
   }
+  RETURN_IF_ERROR(AttachTerms(*db_, teams));
   return teams;
 }
 

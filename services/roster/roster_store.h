@@ -134,9 +134,16 @@ class RosterStore {
   // the team's assignments in force on or after `from` of members not
   // deactivated by then, and the member named by team.manager_id (absent
   // when empty or unknown); its error fails the update.
+  //
+  // When the team's time_zone or currency_code differ from its latest terms,
+  // the new ones apply from `terms_from` (default: `from`) on: earlier days
+  // keep theirs (Team.terms). FAILED_PRECONDITION when later terms are
+  // already scheduled. Teams are read with their terms; time_zone and
+  // currency_code are the latest terms' (the service resolves today's).
   absl::StatusOr<rosterpb::Team> UpdateTeam(const rosterpb::Team& team, int64_t expected_version,
                                             absl::Time now, periods::Date from = {},
-                                            const TeamUpdateCheck& check = nullptr);
+                                            const TeamUpdateCheck& check = nullptr,
+                                            std::optional<periods::Date> terms_from = std::nullopt);
 
   // Teams ordered by id, after `after_id` (empty: from the start), at most
   // `limit`. `only_ids` (when set) restricts the listing to those ids.

@@ -177,8 +177,44 @@ TEST_P(RosterStoreTest, TeamRoundTripsEveryField) {
   team.set_manager_id("mb_boss");
   ASSERT_OK(store().InsertTeam(team));
   ASSERT_OK_AND_ASSIGN(rosterpb::Team stored, store().GetTeam("tm_full"));
+  // Read back with its first terms (since the team began).
+  rosterpb::TeamTerms& terms = *team.add_terms();
+  terms.set_time_zone(team.time_zone());
+  terms.set_currency_code(team.currency_code());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(stored, team))
       << stored.DebugString();
+}
+
+TEST_P(RosterStoreTest, ANewZoneOrCurrencyAppliesFromItsDayAndEarlierDaysKeepTheirs) {
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team team, store().GetTeam("tm_a"));
+  const std::string old_zone = team.time_zone();
+  const std::string old_currency = team.currency_code();
+  team.set_currency_code(old_currency == "EUR" ? "USD" : "EUR");
+  const periods::Date day(2026, 9, 1);
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team changed,
+                       store().UpdateTeam(team, team.version(), absl::Now(), day, nullptr, day));
+  ASSERT_EQ(changed.terms_size(), 2);
+  EXPECT_FALSE(changed.terms(0).has_effective_from());
+  EXPECT_EQ(changed.terms(0).currency_code(), old_currency);
+  EXPECT_EQ(changed.terms(1).effective_from().month(), 9);
+  EXPECT_EQ(changed.terms(1).currency_code(), team.currency_code());
+  EXPECT_EQ(changed.terms(1).time_zone(), old_zone);
+
+  // The same day again replaces that change; an earlier day than a
+  // scheduled change is refused.
+  team = changed;
+  team.set_time_zone("Asia/Tokyo");
+  ASSERT_OK_AND_ASSIGN(changed,
+                       store().UpdateTeam(team, team.version(), absl::Now(), day, nullptr, day));
+  ASSERT_EQ(changed.terms_size(), 2);
+  EXPECT_EQ(changed.terms(1).time_zone(), "Asia/Tokyo");
+  team = changed;
+  team.set_time_zone("America/Chicago");
+  EXPECT_THAT(store().UpdateTeam(team, team.version(), absl::Now(), day - 1, nullptr, day - 1),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already scheduled")));
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team stored, store().GetTeam("tm_a"));
+  EXPECT_EQ(stored.terms_size(), 2);
+  EXPECT_EQ(stored.version(), changed.version());
 }
 
 TEST_P(RosterStoreTest, TeamWithoutManagerReadsBackWithEmptyManager) {
