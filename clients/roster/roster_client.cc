@@ -1,6 +1,7 @@
 #include "clients/roster/roster_client.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,22 @@ absl::StatusOr<RosterTeam> RosterTeamFromProto(const rosterpb::Team& team) {
   }
   out.zone = *zone;
   out.currency_code = team.currency_code();
+  for (const rosterpb::TeamTerms& terms : team.terms()) {
+    absl::StatusOr<absl::TimeZone> terms_zone =
+        periods::LoadTimeZone(terms.time_zone(), "team.terms.time_zone");
+    if (!terms_zone.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "team ", QuoteInput(team.id()),
+          " has a time zone this server cannot load: ", terms_zone.status().message()));
+    }
+    out.terms.push_back(
+        {.effective_from = OptionalDate(terms.effective_from(), terms.has_effective_from()),
+         .zone = *terms_zone,
+         .currency_code = terms.currency_code()});
+  }
+  // A roster from before effective-dated terms: today's, since always.
+  if (out.terms.empty())
+    out.terms.push_back({.zone = out.zone, .currency_code = out.currency_code});
   out.sales_model = team.sales_model();
   for (const rosterpb::StageOwnership& ownership : team.stage_ownership()) {
     const int stage = static_cast<int>(ownership.stage());
@@ -93,6 +110,40 @@ absl::StatusOr<RosterTeam> RosterTeamFromProto(const rosterpb::Team& team) {
   out.min_attainment_bps = team.expectation_policy().min_attainment_bps();
   out.consecutive_periods = team.expectation_policy().consecutive_periods();
   return out;
+}
+
+RosterTerms RosterTeam::TermsOn(periods::Date day) const {
+  RosterTerms in_force{.zone = zone, .currency_code = currency_code};
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const RosterTerms& t = terms[i];
+    if (i > 0 && t.effective_from.has_value() && *t.effective_from > day) break;
+    in_force = t;
+  }
+  return in_force;
+}
+
+RosterTerms RosterTeam::TermsAt(absl::Time instant, periods::Date* local_day) const {
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) {
+    const periods::Date day = absl::ToCivilDay(instant, it->zone);
+    if (!it->effective_from.has_value() || day >= *it->effective_from ||
+        std::next(it) == terms.rend()) {
+      *local_day = day;
+      return *it;
+    }
+  }
+  *local_day = absl::ToCivilDay(instant, zone);
+  return RosterTerms{.zone = zone, .currency_code = currency_code};
+}
+
+std::optional<periods::Date> RosterTeam::CurrencyChangeWithin(periods::Date start,
+                                                              periods::Date end) const {
+  const std::string first = TermsOn(start).currency_code;
+  for (const RosterTerms& t : terms) {
+    if (!t.effective_from.has_value()) continue;
+    const periods::Date day = *t.effective_from;
+    if (day > start && day < end && t.currency_code != first) return day;
+  }
+  return std::nullopt;
 }
 
 struct GrpcRosterClient::Impl {

@@ -63,11 +63,22 @@ struct RosterMember {
   std::vector<RosterAssignment> assignments = {};
 };
 
+// A team's time zone and currency from a day on.
+struct RosterTerms {
+  // The first day (in `zone`) they apply; absent: since the team began.
+  std::optional<periods::Date> effective_from = std::nullopt;
+  absl::TimeZone zone = absl::UTCTimeZone();
+  std::string currency_code = "";
+};
+
 struct RosterTeam {
   std::string id = "";
   std::string name = "";
+  // Today's zone and currency; `terms` has them for every day.
   absl::TimeZone zone = absl::UTCTimeZone();
   std::string currency_code = "";
+  // Oldest first.
+  std::vector<RosterTerms> terms = {};
   rosterpb::SalesModel sales_model = rosterpb::SALES_MODEL_UNSPECIFIED;
   // The role owning each JourneyStage (index = stage number), UNSPECIFIED
   // where nobody does.
@@ -76,6 +87,17 @@ struct RosterTeam {
   // The team's expectation policy (0 when the team has none).
   int min_attainment_bps = 0;
   int consecutive_periods = 0;
+
+  // The terms in force on local day `day` (zone and currency_code when
+  // `terms` is empty).
+  RosterTerms TermsOn(periods::Date day) const;
+  // The terms in force at `instant`, and its local day in their zone: the
+  // latest terms whose first day the instant's day (in their zone) has
+  // reached.
+  RosterTerms TermsAt(absl::Time instant, periods::Date* local_day) const;
+  // The first day in [start, end) on which the currency differs from the
+  // one in force on `start`, if any.
+  std::optional<periods::Date> CurrencyChangeWithin(periods::Date start, periods::Date end) const;
 };
 
 // From the roster's messages. A team whose time zone this server cannot load

@@ -148,11 +148,12 @@ class ActivityCore {
     RETURN_IF_ERROR(CheckCanRead(caller, request.member_id(), request.team_id()));
     if (!request.team_id().empty()) {
       ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> team, Team(request.team_id()));
+      RETURN_IF_ERROR(CheckOneCurrency(*team, range.first, range.second));
       ASSIGN_OR_RETURN(std::vector<DailyTotals> rows,
                        store_.TeamTotals(request.team_id(), range.first, range.second));
-      ComputeKpiResponse(rows, range.first, range.second, request.bucket(), team->currency_code,
-                         std::nullopt, &response);
-      response.set_time_zone(std::string(team->zone.name()));
+      ComputeKpiResponse(rows, range.first, range.second, request.bucket(),
+                         team->TermsOn(range.first).currency_code, std::nullopt, &response);
+      response.set_time_zone(std::string(team->TermsOn(range.second - 1).zone.name()));
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(std::shared_ptr<const clients::RosterMember> member,
@@ -160,27 +161,26 @@ class ActivityCore {
     ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> current, Team(member->team_id));
     ASSIGN_OR_RETURN(std::vector<MemberDailyTotals> member_rows,
                      store_.MemberTotals(request.member_id(), range.first, range.second));
-    // Won value adds up only within one currency.
+    // Won value adds up only within one currency: each day's rows are in
+    // the currency their team had that day.
     std::string currency = current->currency_code;
-    absl::flat_hash_set<std::string> team_ids;
     std::vector<DailyTotals> rows;
     rows.reserve(member_rows.size());
+    std::optional<Date> first_day;
     for (MemberDailyTotals& row : member_rows) {
-      team_ids.insert(row.team_id);
-      rows.push_back(row.totals);
-    }
-    bool first = true;
-    for (const std::string& team_id : team_ids) {
-      ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> team, Team(team_id));
-      if (first) {
-        currency = team->currency_code;
-        first = false;
-      } else if (team->currency_code != currency) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("start_date, end_date: member ", QuoteInput(request.member_id()),
-                         " worked in teams with different currencies (", currency, ", ",
-                         team->currency_code, ") in this range; ask for a range within one team"));
+      ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> team, Team(row.team_id));
+      const std::string day_currency = team->TermsOn(row.totals.day).currency_code;
+      if (!first_day.has_value()) {
+        currency = day_currency;
+        first_day = row.totals.day;
+      } else if (day_currency != currency) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "start_date, end_date: member ", QuoteInput(request.member_id()), "'s won value is in ",
+            currency, " on ", periods::FormatIsoDate(*first_day), " and in ", day_currency, " on ",
+            periods::FormatIsoDate(row.totals.day),
+            " (amounts are never converted); ask for a range within one currency"));
       }
+      rows.push_back(row.totals);
     }
     std::optional<int> tier;
     if (member->value_tier.has_value() && auth::CanSeeManagementData(caller, member->team_id)) {
@@ -207,7 +207,10 @@ class ActivityCore {
     int top_n = request.top_n() == 0 ? kDefaultTopN : request.top_n();
     RETURN_IF_ERROR(ValidateRange(top_n, "top_n", 1, kMaxTopN));
     RETURN_IF_ERROR(auth::CheckCanReadTeam(caller, request.team_id()));
-    RETURN_IF_ERROR(Team(request.team_id()).status());
+    ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> team, Team(request.team_id()));
+    if (request.metric() == activitypb::LEADERBOARD_METRIC_WON_VALUE) {
+      RETURN_IF_ERROR(CheckOneCurrency(*team, range.first, range.second));
+    }
     ASSIGN_OR_RETURN(std::vector<LeaderboardScore> scores,
                      leaderboards_.Scores(request.team_id(), request.metric(),
                                           request.activity_type(), range.first, range.second));
@@ -234,6 +237,18 @@ class ActivityCore {
       return absl::NotFoundError(absl::StrCat("member ", QuoteInput(member_id), " not found"));
     }
     return it->second;
+  }
+
+  // Money over [start, end) of a team adds up only when its currency does
+  // not change within: FAILED_PRECONDITION naming the day it does.
+  static absl::Status CheckOneCurrency(const TeamFacts& team, Date start, Date end) {
+    const std::optional<Date> change = team.CurrencyChangeWithin(start, end);
+    if (!change.has_value()) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat("start_date, end_date: team ", QuoteInput(team.id),
+                     "'s currency changes from ", team.TermsOn(start).currency_code, " to ",
+                     team.TermsOn(*change).currency_code, " on ", periods::FormatIsoDate(*change),
+                     " (amounts are never converted); ask for a range before or from that day"));
   }
 
   absl::StatusOr<std::shared_ptr<const TeamFacts>> Team(absl::string_view team_id) {

@@ -1829,6 +1829,73 @@ TEST_P(ActivityServiceTest, TamperedOrForeignPageTokensAreInvalidArgument) {
   EXPECT_THAT(List(admin_token_, team), StatusIs(kInvalidArgument, StartsWith("page_token")));
 }
 
+// ---- Effective-dated currency and zone: money never mixes ----
+
+TEST_P(ActivityRosterFeedTest, ACurrencyChangeAppliesFromItsDayAndMoneyIsNeverAddedAcrossIt) {
+  const Date change = roster_->Today() + 10;  // 20 days ago for the activity service
+  RecordAll({Won("usd-won", ben_.id(), At(change - 3, 15), 80000, "USD", "deal-usd")});
+  ASSERT_OK(roster_->ChangeTeamTerms(team_b_.id(), "America/New_York", "EUR", change).status());
+  // Right after the change: each deal is checked against its own day's
+  // currency.
+  const activitypb::Activity eur_won =
+      Won("eur-won", ben_.id(), At(change + 1, 15), 50000, "EUR", "deal-eur");
+  const activitypb::Activity eur_before =
+      Won("eur-before", ben_.id(), At(change - 1, 15), 100, "EUR", "deal-eur-early");
+  const activitypb::Activity usd_after =
+      Won("usd-after", ben_.id(), At(change + 2, 15), 100, "USD", "deal-usd-late");
+  ASSERT_OK_AND_ASSIGN(activitypb::RecordActivitiesResponse recorded,
+                       Record(service_token_, {eur_won, eur_before, usd_after}));
+  EXPECT_THAT(recorded.results(),
+              ElementsAre(IsAccepted(),
+                          IsRejected(absl::StatusCode::kInvalidArgument,
+                                     HasSubstr("must be the team's currency USD"), false),
+                          IsRejected(absl::StatusCode::kInvalidArgument,
+                                     HasSubstr("must be the team's currency EUR"), false)));
+
+  // Never USD 800 + EUR 500 under one code: a range across the change is
+  // refused naming the day; each side answers in its own currency.
+  EXPECT_THAT(
+      Kpis(admin_token_, "", team_b_.id(), change - 5, change + 5),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(periods::FormatIsoDate(change))));
+  EXPECT_THAT(Kpis(admin_token_, ben_.id(), "", change - 5, change + 5),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("EUR")));
+  EXPECT_THAT(
+      Leaderboard(admin_token_, team_b_.id(), activitypb::LEADERBOARD_METRIC_WON_VALUE,
+                  activitypb::ACTIVITY_TYPE_UNSPECIFIED, change - 5, change + 5),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(periods::FormatIsoDate(change))));
+  ASSERT_OK_AND_ASSIGN(activitypb::GetKpisResponse before,
+                       Kpis(admin_token_, "", team_b_.id(), change - 5, change));
+  EXPECT_EQ(before.total().won_value().currency_code(), "USD");
+  EXPECT_EQ(before.total().won_value().minor_units(), 80000);
+  ASSERT_OK_AND_ASSIGN(activitypb::GetKpisResponse after,
+                       Kpis(admin_token_, "", team_b_.id(), change, change + 5));
+  EXPECT_EQ(after.total().won_value().currency_code(), "EUR");
+  EXPECT_EQ(after.total().won_value().minor_units(), 50000);
+}
+
+TEST_P(ActivityRosterFeedTest, AZoneChangeLeavesTheDaysBeforeItInTheOldZone) {
+  ASSERT_OK_AND_ASSIGN(
+      rosterpb::Team tokyo,
+      roster_->CreateTeam("Tokyo", rosterpb::SALES_MODEL_ISLAND, "Asia/Tokyo", "USD"));
+  ASSERT_OK_AND_ASSIGN(
+      rosterpb::Member rep,
+      roster_->CreateMember("Kei Traveller", tokyo.id(), rosterpb::MEMBER_ROLE_FULL_CYCLE, 2));
+  const Date change = roster_->Today() + 10;
+  // 20:00 UTC is the next morning in Tokyo and midday in Los Angeles.
+  const absl::Time before_change = At(change - 3, 20);
+  const absl::Time after_change = At(change + 3, 20);
+  RecordAll({Act("tokyo-1", rep.id(), ACTIVITY_TYPE_CALL_MADE, before_change)});
+  ASSERT_OK(roster_->ChangeTeamTerms(tokyo.id(), "America/Los_Angeles", "USD", change).status());
+  // The same instant recorded before and after the change: the same day.
+  RecordAll({Act("tokyo-2", rep.id(), ACTIVITY_TYPE_CALL_MADE, before_change),
+             Act("los-angeles", rep.id(), ACTIVITY_TYPE_CALL_MADE, after_change)});
+  ASSERT_OK_AND_ASSIGN(std::vector<activitypb::Activity> all, ListAll(admin_token_, rep.id(), ""));
+  ASSERT_THAT(all, SizeIs(3));
+  EXPECT_EQ(FromProto(Find(all, "tokyo-1")->local_date()), change - 2);
+  EXPECT_EQ(FromProto(Find(all, "tokyo-2")->local_date()), change - 2);
+  EXPECT_EQ(FromProto(Find(all, "los-angeles")->local_date()), change + 3);
+}
+
 // ---- Roster changes reach attribution at once (the change feed) ----
 
 TEST_P(ActivityRosterFeedTest, AnActivityRecordedRightAfterAMoveGoesToTheNewTeam) {
@@ -1864,9 +1931,10 @@ TEST_P(ActivityRosterFeedTest, AnActivityAfterADeactivationIsRefusedAtOnce) {
 }
 
 TEST_P(ActivityRosterFeedTest, TheFeedPositionIsSavedAndAFollowerResumesAfterIt) {
-  ASSERT_OK(roster_->MoveMember(ben_.id(), team_b_.id(), rosterpb::MEMBER_ROLE_MANAGER,
-                                roster_->Today() + 3)
-                .status());
+  ASSERT_OK(
+      roster_
+          ->MoveMember(ben_.id(), team_b_.id(), rosterpb::MEMBER_ROLE_MANAGER, roster_->Today() + 3)
+          .status());
   // Applied and saved.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (follower_->applied_sequence() < follower_->state().head_sequence ||

@@ -157,7 +157,9 @@ absl::StatusOr<Attribution> Attribute(
                                                  " of member ", QuoteInput(member.id),
                                                  " could not be read from the roster"));
     }
-    const Date day = absl::ToCivilDay(occurred_at, team->zone);
+    // The zone of the day's terms: days before a change of zone keep theirs.
+    Date day;
+    team->TermsAt(occurred_at, &day);
     if (!first_day.has_value()) first_day = day;
     const std::optional<Date>& from = assignment.effective_from;
     const std::optional<Date>& until = assignment.effective_until;
@@ -197,6 +199,7 @@ absl::StatusOr<Attribution> Attribute(
   attribution.team_id = chosen->team_id;
   attribution.role = chosen->role;
   attribution.local_day = chosen_day;
+  attribution.currency_code = chosen_team->TermsOn(chosen_day).currency_code;
   attribution.out_of_stage = IsOutOfStage(*chosen_team, chosen->role, type);
   return attribution;
 }

@@ -64,6 +64,8 @@ struct Attribution {
   rosterpb::MemberRole role = rosterpb::MEMBER_ROLE_UNSPECIFIED;
   Date local_day;
   bool out_of_stage = false;
+  // The team's currency on local_day: amounts must be in it.
+  std::string currency_code = "";
 };
 
 // Attributes an activity of `member` (the roster's Member with its full

@@ -58,15 +58,16 @@ absl::Status InField(absl::string_view field, absl::Status status) {
                       absl::StrCat(SubField(field, "member_id"), ": ", status.message()));
 }
 
-// Amounts are kept in the team's currency, never converted.
-absl::Status CheckTeamCurrency(const activitypb::Activity& item, const TeamFacts& team,
+// Amounts are kept in the team's currency of their day, never converted.
+absl::Status CheckTeamCurrency(const activitypb::Activity& item, const Attribution& attribution,
                                absl::string_view field) {
-  if (!item.has_amount() || item.amount().currency_code() == team.currency_code) {
+  if (!item.has_amount() || item.amount().currency_code() == attribution.currency_code) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
       SubField(SubField(field, "amount"), "currency_code"), ": must be the team's currency ",
-      team.currency_code, ", got ", QuoteInput(item.amount().currency_code()),
+      attribution.currency_code, " on ", periods::FormatIsoDate(attribution.local_day), ", got ",
+      QuoteInput(item.amount().currency_code()),
       " (amounts in other currencies are not converted)"));
 }
 
@@ -235,7 +236,7 @@ absl::StatusOr<NewActivity> IngestBatch::AttributeItem(int i, BatchTeams& teams)
       InField(field, auth::CheckCanWriteMemberData(caller_, item.member_id(), [&attribution] {
                 return absl::StatusOr<std::string>(attribution->team_id);
               })));
-  RETURN_IF_ERROR(CheckTeamCurrency(item, *teams.Find(attribution->team_id), field));
+  RETURN_IF_ERROR(CheckTeamCurrency(item, *attribution, field));
   const ActivityFingerprint fingerprint = FingerprintOf(item.activity_id());
   return NewActivity{&item, fingerprint.hash, fingerprint.check, occurred_[i],
                      *std::move(attribution)};

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
        .malloc_arenas = 2,  // batches pass between threads (docs/benchmarks.md)
        .before_open = [](auto& url) { return activity::LockSqliteForIngest(url).status(); },
        .build = [](salesteam::server::ServiceContext& context) -> absl::Status {
-         ASSIGN_OR_RETURN(auto roster, salesteam::clients::FollowRosterFromFlags(context, "activity"));
+         ASSIGN_OR_RETURN(auto roster,
+                          salesteam::clients::FollowRosterFromFlags(context, "activity"));
          return context.Serve(
              activity::v1::ActivityService::service_full_name(),
              std::make_unique<activity::ActivityServiceImpl>(

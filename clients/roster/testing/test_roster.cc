@@ -129,6 +129,33 @@ absl::StatusOr<rosterpb::Member> TestRoster::MoveMember(absl::string_view member
   return response.member();
 }
 
+absl::StatusOr<rosterpb::Team> TestRoster::ChangeTeamTerms(absl::string_view team_id,
+                                                           absl::string_view time_zone,
+                                                           absl::string_view currency_code,
+                                                           periods::Date day) {
+  rosterpb::GetTeamRequest get;
+  get.set_team_id(std::string(team_id));
+  rosterpb::GetTeamResponse current;
+  {
+    grpc::ClientContext context;
+    auth::AttachBearerToken(context, admin_token_);
+    grpc::Status status = stub_->GetTeam(&context, get, &current);
+    if (!status.ok()) return FromDownstreamStatus(status, "roster GetTeam");
+  }
+  rosterpb::UpdateTeamRequest request;
+  request.mutable_team()->set_id(std::string(team_id));
+  request.mutable_team()->set_version(current.team().version());
+  request.mutable_team()->set_time_zone(std::string(time_zone));
+  request.mutable_team()->set_currency_code(std::string(currency_code));
+  periods::DateToProto(day, request.mutable_terms_effective_date());
+  rosterpb::UpdateTeamResponse response;
+  grpc::ClientContext context;
+  auth::AttachBearerToken(context, admin_token_);
+  grpc::Status status = stub_->UpdateTeam(&context, request, &response);
+  if (!status.ok()) return FromDownstreamStatus(status, "roster UpdateTeam");
+  return response.team();
+}
+
 absl::StatusOr<rosterpb::Member> TestRoster::DeactivateMember(absl::string_view member_id,
                                                               periods::Date day) {
   ASSIGN_OR_RETURN(rosterpb::Member member, GetMember(member_id));

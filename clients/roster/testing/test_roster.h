@@ -57,6 +57,12 @@ class TestRoster {
   absl::StatusOr<rosterpb::Member> MoveMember(absl::string_view member_id,
                                               absl::string_view team_id, rosterpb::MemberRole role,
                                               periods::Date day);
+  // The team's zone and currency from `day` on (on or after the roster's
+  // Today()).
+  absl::StatusOr<rosterpb::Team> ChangeTeamTerms(absl::string_view team_id,
+                                                 absl::string_view time_zone,
+                                                 absl::string_view currency_code,
+                                                 periods::Date day);
   // Inactive from `day` on (must be after the roster's Today()).
   absl::StatusOr<rosterpb::Member> DeactivateMember(absl::string_view member_id, periods::Date day);
 
