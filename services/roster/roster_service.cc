@@ -82,6 +82,14 @@ bool IsAdminOrService(const Principal& caller) {
   return caller.role == Role::kAdmin || caller.role == Role::kService;
 }
 
+// The feed runs on the service's clock: the writes stamp each change's
+// commit time with it, and the retention is measured against those times.
+ChangeFeedOptions FeedOptions(const RosterServiceOptions& options) {
+  ChangeFeedOptions feed = options.feed;
+  feed.clock = options.clock;
+  return feed;
+}
+
 }  // namespace
 
 // Everything behind the gRPC methods: each takes the verified caller and the
@@ -96,7 +104,7 @@ class RosterCore {
                                             .call_options = {.timeout = options.cache_timeout}}),
         page_tokens_(options.page_token_key),
         options_(std::move(options)),
-        feed_(&store_, cache, options_.feed) {
+        feed_(&store_, cache, FeedOptions(options_)) {
     feed_.Start();
   }
 

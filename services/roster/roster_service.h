@@ -38,7 +38,8 @@ struct RosterServiceOptions {
   std::string page_token_key;
   // The clock ("today" for defaults and validation); tests inject one.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
-  // The change feed: retention, polling, heartbeats (change_feed.h).
+  // The change feed: retention, polling, heartbeats (change_feed.h). Its
+  // clock is `clock` above, which stamps the changes' commit times.
   ChangeFeedOptions feed = {};
 };
 

@@ -6,7 +6,9 @@
 // for every kind of caller, then calls the RPCs through a stub as salesctl and
 // the other services do. Covered: each RPC's happy path, the sales-model
 // rules, the privacy matrix (each caller role x each read, with and without the
-// management data), who may write what, and each bad input of issue 3.
+// management data), who may write what, each bad input of issue 3, and the
+// change feed (backlog then live changes, resuming, the head, retention, who
+// may watch, and the roster_sequence reads carry).
 #include "services/roster/roster_service.h"
 
 #include <algorithm>
@@ -33,6 +35,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -53,6 +56,7 @@
 #include "gtest/gtest.h"
 #include "roster_migrations.h"
 #include "salesteam/roster/v1/roster.grpc.pb.h"
+#include "services/roster/roster_store.h"
 
 namespace salesteam::roster {
 namespace {
@@ -68,8 +72,10 @@ using ::testing::AnyOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using ::testing::Ge;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Le;
 using ::testing::Not;
 using ::testing::Pair;
 using ::testing::SizeIs;
@@ -217,6 +223,128 @@ void AddSkill(rosterpb::Member& member, rosterpb::Skill skill, int level) {
   entry->set_skill(skill);
   entry->set_level(level);
 }
+
+// ---- Watching the change feed ----
+
+// How long a test waits for the feed to deliver what it expects.
+constexpr absl::Duration kFeedWait = absl::Seconds(5);
+
+rosterpb::WatchRosterChangesRequest WatchAfter(int64_t after_sequence) {
+  rosterpb::WatchRosterChangesRequest request;
+  request.set_after_sequence(after_sequence);
+  return request;
+}
+
+rosterpb::WatchRosterChangesRequest WatchFromHead() {
+  rosterpb::WatchRosterChangesRequest request;
+  request.set_start_at_head(true);
+  return request;
+}
+
+std::vector<int64_t> Sequences(const std::vector<rosterpb::RosterChange>& changes) {
+  std::vector<int64_t> sequences;
+  for (const rosterpb::RosterChange& change : changes) sequences.push_back(change.sequence());
+  return sequences;
+}
+
+// The `count` sequences after `after`: after + 1, ..., after + count.
+std::vector<int64_t> SequencesAfter(int64_t after, int64_t count) {
+  std::vector<int64_t> sequences;
+  for (int64_t s = after + 1; s <= after + count; ++s) sequences.push_back(s);
+  return sequences;
+}
+
+// "MEMBER_MOVED mb_..." for each change: what it was and whom it was about.
+std::vector<std::string> Subjects(const std::vector<rosterpb::RosterChange>& changes) {
+  std::vector<std::string> subjects;
+  for (const rosterpb::RosterChange& change : changes) {
+    subjects.push_back(absl::StrCat(
+        absl::StripPrefix(rosterpb::RosterChangeKind_Name(change.kind()), "ROSTER_CHANGE_KIND_"),
+        " ", change.team_id(), change.member_id()));
+  }
+  return subjects;
+}
+
+// The sequence of the newest change of `kind` about `id` (0: none).
+int64_t SequenceOf(const std::vector<rosterpb::RosterChange>& changes,
+                   rosterpb::RosterChangeKind kind, absl::string_view id) {
+  int64_t found = 0;
+  for (const rosterpb::RosterChange& change : changes) {
+    if (change.kind() == kind && (change.member_id() == id || change.team_id() == id)) {
+      found = change.sequence();
+    }
+  }
+  return found;
+}
+
+// One WatchRosterChanges call, read on a thread of its own until the stream
+// ends (destruction cancels it). The test waits for what it expects, at most
+// kFeedWait: a wait that runs out returns what arrived, and the test's
+// expectations on it fail.
+class ChangeStream {
+ public:
+  ChangeStream(rosterpb::RosterService::Stub& stub, absl::string_view token,
+               const rosterpb::WatchRosterChangesRequest& request) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    if (!token.empty()) auth::AttachBearerToken(context_, token);
+    reader_ = stub.WatchRosterChanges(&context_, request);
+    reader_thread_ = std::thread([this] { ReadUntilTheEnd(); });
+  }
+
+  ~ChangeStream() {
+    context_.TryCancel();
+    reader_thread_.join();
+  }
+
+  // The messages so far, once there are at least `count`.
+  std::vector<rosterpb::WatchRosterChangesResponse> AwaitMessages(size_t count) {
+    absl::MutexLock lock(&mu_);
+    const auto enough = [&] { return ended_ || messages_.size() >= count; };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), kFeedWait);
+    return messages_;
+  }
+
+  // The changes so far, in the order received, once there are at least
+  // `count`.
+  std::vector<rosterpb::RosterChange> AwaitChanges(size_t count) {
+    absl::MutexLock lock(&mu_);
+    const auto enough = [&] { return ended_ || changes_.size() >= count; };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), kFeedWait);
+    return changes_;
+  }
+
+  // How the stream ended (DEADLINE_EXCEEDED here: it is still open).
+  absl::Status AwaitEnd() {
+    absl::MutexLock lock(&mu_);
+    if (!mu_.AwaitWithTimeout(absl::Condition(&ended_), kFeedWait)) {
+      return absl::DeadlineExceededError("the stream is still open");
+    }
+    return status_;
+  }
+
+ private:
+  void ReadUntilTheEnd() {
+    rosterpb::WatchRosterChangesResponse message;
+    while (reader_->Read(&message)) {
+      absl::MutexLock lock(&mu_);
+      messages_.push_back(message);
+      changes_.insert(changes_.end(), message.changes().begin(), message.changes().end());
+    }
+    const grpc::Status status = reader_->Finish();
+    absl::MutexLock lock(&mu_);
+    status_ = FromGrpcStatus(status);
+    ended_ = true;
+  }
+
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<rosterpb::WatchRosterChangesResponse>> reader_;
+  absl::Mutex mu_;
+  std::vector<rosterpb::WatchRosterChangesResponse> messages_ ABSL_GUARDED_BY(mu_);
+  std::vector<rosterpb::RosterChange> changes_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  std::thread reader_thread_;
+};
 
 // ---- The fixture ----
 
@@ -494,6 +622,16 @@ class RosterServiceTest : public ::testing::TestWithParam<DatabaseKind> {
     request.set_team_id(std::string(team_id));
     return Call(&rosterpb::RosterService::Stub::SuggestRoles, token, request);
   }
+
+  // A stream of the roster's changes, as `token` (none when empty).
+  std::unique_ptr<ChangeStream> Watch(absl::string_view token,
+                                      const rosterpb::WatchRosterChangesRequest& request) {
+    return std::make_unique<ChangeStream>(*stub_, token, request);
+  }
+
+  // The store of the server's database, as another replica of the roster
+  // would write it (the server learns of its writes only by polling).
+  RosterStore OtherReplica() { return RosterStore(&harness_->db()); }
 
   std::unique_ptr<ServiceHarness> harness_;
   cache::FakeCache* fake_cache_ = nullptr;  // the harness's, when UseFakeCache()
@@ -2625,6 +2763,261 @@ TEST_P(RosterServiceTest, ACurrencyChangeAppliesFromTodayOrLaterNeverToPastDays)
   request.clear_terms_effective_date();
   EXPECT_THAT(Call(&rosterpb::RosterService::Stub::UpdateTeam, admin_token_, request),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already scheduled")));
+}
+
+// ---- Change feed ----
+
+// The fixture's writes are changes 1..7: teams A and B, then manager_a_,
+// rep_a1_, rep_a2_, manager_b_ and rep_b1_.
+constexpr int64_t kFixtureChanges = 7;
+
+TEST_P(RosterServiceTest, AWatcherFromZeroGetsTheBacklogInOrderThenALiveChange) {
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(0));
+  const std::vector<rosterpb::RosterChange> backlog = stream->AwaitChanges(kFixtureChanges);
+  EXPECT_THAT(Sequences(backlog), ElementsAreArray(SequencesAfter(0, kFixtureChanges)));
+  EXPECT_THAT(Subjects(backlog), ElementsAre(absl::StrCat("TEAM_CREATED ", team_a_.id()),
+                                             absl::StrCat("TEAM_CREATED ", team_b_.id()),
+                                             absl::StrCat("MEMBER_CREATED ", manager_a_.id()),
+                                             absl::StrCat("MEMBER_CREATED ", rep_a1_.id()),
+                                             absl::StrCat("MEMBER_CREATED ", rep_a2_.id()),
+                                             absl::StrCat("MEMBER_CREATED ", manager_b_.id()),
+                                             absl::StrCat("MEMBER_CREATED ", rep_b1_.id())));
+  const std::vector<rosterpb::WatchRosterChangesResponse> caught_up = stream->AwaitMessages(1);
+  ASSERT_THAT(caught_up, Not(IsEmpty()));
+  EXPECT_EQ(caught_up.back().head_sequence(), kFixtureChanges);
+
+  // Caught up: a write now reaches the open stream.
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  const std::vector<rosterpb::RosterChange> changes = stream->AwaitChanges(kFixtureChanges + 1);
+  ASSERT_THAT(changes, SizeIs(kFixtureChanges + 1))
+      << "the move did not arrive within " << kFeedWait;
+  const rosterpb::RosterChange& live = changes.back();
+  EXPECT_EQ(live.sequence(), kFixtureChanges + 1);
+  EXPECT_EQ(live.kind(), rosterpb::ROSTER_CHANGE_KIND_MEMBER_MOVED);
+  EXPECT_EQ(live.member_id(), rep_a1_.id());
+  EXPECT_THAT(live.effective_date(), DateIs("2026-06-15"));
+  // The member as the move left it, resolved as of today.
+  EXPECT_EQ(live.member().role(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT);
+  EXPECT_EQ(live.member().team_id(), team_a_.id());
+  EXPECT_EQ(live.member().version(), 2);
+  EXPECT_THAT(live.member().assignments(), SizeIs(2));
+  EXPECT_EQ(stream->AwaitMessages(2).back().head_sequence(), kFixtureChanges + 1);
+}
+
+TEST_P(RosterServiceTest, AWatcherResumingAfterItsLastSequenceMissesNothingAndGetsNothingTwice) {
+  int64_t last_received = 0;
+  {
+    std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(0));
+    const std::vector<rosterpb::RosterChange> backlog = stream->AwaitChanges(kFixtureChanges);
+    ASSERT_THAT(backlog, SizeIs(kFixtureChanges));
+    last_received = backlog.back().sequence();
+  }
+  // Written while nobody watched.
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  rosterpb::Member renamed = rep_a2_;
+  renamed.set_name("Arno Renamed");
+  ASSERT_OK(UpdateMember(admin_token_, renamed, {"name"}).status());
+
+  std::unique_ptr<ChangeStream> resumed = Watch(service_token_, WatchAfter(last_received));
+  EXPECT_THAT(Subjects(resumed->AwaitChanges(2)),
+              ElementsAre(absl::StrCat("MEMBER_MOVED ", rep_a1_.id()),
+                          absl::StrCat("MEMBER_UPDATED ", rep_a2_.id())));
+  // A live write follows the backlog directly: anything sent twice would
+  // come before it.
+  ASSERT_OK(DeactivateMember(admin_token_, rep_b1_, Day(2026, 6, 15)).status());
+  EXPECT_THAT(Sequences(resumed->AwaitChanges(3)),
+              ElementsAre(last_received + 1, last_received + 2, last_received + 3));
+}
+
+TEST_P(RosterServiceTest, StartAtHeadFirstSendsTheHeadWithoutChangesThenOnlyLaterChanges) {
+  // after_sequence is ignored at the head.
+  rosterpb::WatchRosterChangesRequest request = WatchFromHead();
+  request.set_after_sequence(3);
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, request);
+  const std::vector<rosterpb::WatchRosterChangesResponse> first = stream->AwaitMessages(1);
+  ASSERT_THAT(first, SizeIs(1));
+  EXPECT_THAT(first[0].changes(), IsEmpty());
+  EXPECT_EQ(first[0].head_sequence(), kFixtureChanges);
+
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  const std::vector<rosterpb::RosterChange> changes = stream->AwaitChanges(1);
+  EXPECT_THAT(Subjects(changes), ElementsAre(absl::StrCat("MEMBER_MOVED ", rep_a1_.id())));
+  EXPECT_THAT(Sequences(changes), ElementsAre(kFixtureChanges + 1));
+}
+
+TEST_P(RosterServiceTest, AnAfterSequenceAheadOfTheFeedIsFailedPrecondition) {
+  std::unique_ptr<ChangeStream> ahead = Watch(service_token_, WatchAfter(kFixtureChanges + 1));
+  EXPECT_THAT(ahead->AwaitEnd(), StatusIs(kFailedPrecondition, HasSubstr("ahead")));
+  EXPECT_THAT(ahead->AwaitMessages(1), IsEmpty());
+
+  // At the head itself: a first message that says so.
+  std::unique_ptr<ChangeStream> at_head = Watch(service_token_, WatchAfter(kFixtureChanges));
+  const std::vector<rosterpb::WatchRosterChangesResponse> first = at_head->AwaitMessages(1);
+  ASSERT_THAT(first, SizeIs(1));
+  EXPECT_THAT(first[0].changes(), IsEmpty());
+  EXPECT_EQ(first[0].head_sequence(), kFixtureChanges);
+}
+
+TEST_P(RosterServiceTest, AnAfterSequenceOlderThanTheRetentionIsFailedPreconditionSayingSo) {
+  // Every fixture change was committed at FixedNow().
+  ASSERT_OK_AND_ASSIGN(const int64_t pruned_through,
+                       OtherReplica().PruneChanges(FixedNow() + absl::Seconds(1)));
+  ASSERT_EQ(pruned_through, kFixtureChanges);
+
+  for (int64_t after : {int64_t{0}, kFixtureChanges - 1}) {
+    SCOPED_TRACE(absl::StrCat("after_sequence ", after));
+    std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(after));
+    EXPECT_THAT(stream->AwaitEnd(), StatusIs(kFailedPrecondition, HasSubstr("retention")));
+    EXPECT_THAT(stream->AwaitMessages(1), IsEmpty());
+  }
+
+  // From the end of the pruned range the feed goes on.
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(pruned_through));
+  ASSERT_THAT(stream->AwaitMessages(1), SizeIs(1));
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  EXPECT_THAT(Sequences(stream->AwaitChanges(1)), ElementsAre(pruned_through + 1));
+}
+
+TEST_P(RosterServiceTest, TheFeedDeletesChangesOlderThanTheRetentionByTheServicesClock) {
+  // A change three days after the fixture's, then eight days after them:
+  // only the fixture's are past the retention (seven days).
+  harness_->clock().Advance(absl::Hours(3 * 24));
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 18))
+                .status());
+  harness_->clock().Advance(absl::Hours(5 * 24));
+
+  // The feed prunes on its own, at its next poll.
+  RosterStore replica = OtherReplica();
+  absl::StatusOr<ChangePage> page = replica.ReadChanges(0, 1);
+  for (const absl::Time give_up = absl::Now() + kFeedWait;
+       page.ok() && page->pruned_through == 0 && absl::Now() < give_up;
+       page = replica.ReadChanges(0, 1)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_OK(page.status());
+  EXPECT_EQ(page->pruned_through, kFixtureChanges);
+  std::unique_ptr<ChangeStream> too_old = Watch(service_token_, WatchAfter(0));
+  EXPECT_THAT(too_old->AwaitEnd(), StatusIs(kFailedPrecondition, HasSubstr("retention")));
+  std::unique_ptr<ChangeStream> retained = Watch(service_token_, WatchAfter(kFixtureChanges));
+  EXPECT_THAT(Subjects(retained->AwaitChanges(1)),
+              ElementsAre(absl::StrCat("MEMBER_MOVED ", rep_a1_.id())));
+}
+
+TEST_P(RosterServiceTest, OnlyAdminsAndServicesMayWatchTheChanges) {
+  for (const std::string* token : {&rep_a_token_, &manager_a_token_, &manager_b_token_}) {
+    std::unique_ptr<ChangeStream> stream = Watch(*token, WatchAfter(0));
+    EXPECT_THAT(stream->AwaitEnd(), StatusIs(kPermissionDenied));
+    EXPECT_THAT(stream->AwaitMessages(1), IsEmpty());
+  }
+  std::unique_ptr<ChangeStream> anonymous = Watch("", WatchAfter(0));
+  EXPECT_THAT(anonymous->AwaitEnd(), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(anonymous->AwaitMessages(1), IsEmpty());
+
+  for (const std::string* token : {&admin_token_, &service_token_}) {
+    std::unique_ptr<ChangeStream> stream = Watch(*token, WatchAfter(0));
+    EXPECT_THAT(stream->AwaitChanges(kFixtureChanges), SizeIs(kFixtureChanges));
+  }
+}
+
+TEST_P(RosterServiceTest, ANegativeAfterSequenceIsInvalidArgumentNamingIt) {
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(-1));
+  EXPECT_THAT(stream->AwaitEnd(), StatusIs(kInvalidArgument, HasSubstr("after_sequence")));
+  EXPECT_THAT(stream->AwaitMessages(1), IsEmpty());
+}
+
+TEST_P(RosterServiceTest, ABacklogLongerThanOneMessageArrivesWholeAndInOrder) {
+  // More changes than one message carries (500), written by another replica.
+  constexpr int kWrites = 520;
+  RosterStore replica = OtherReplica();
+  rosterpb::Team team = team_b_;
+  for (int i = 0; i < kWrites; ++i) {
+    team.set_name(absl::StrCat("Team B, version ", team.version() + 1));
+    ASSERT_OK_AND_ASSIGN(team, replica.UpdateTeam(team, team.version(), FixedNow()));
+  }
+
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(0));
+  const std::vector<rosterpb::RosterChange> changes =
+      stream->AwaitChanges(kFixtureChanges + kWrites);
+  EXPECT_THAT(Sequences(changes), ElementsAreArray(SequencesAfter(0, kFixtureChanges + kWrites)));
+  ASSERT_THAT(changes, Not(IsEmpty()));
+  EXPECT_EQ(changes.back().team().name(), absl::StrCat("Team B, version ", kWrites + 1));
+  const std::vector<rosterpb::WatchRosterChangesResponse> messages = stream->AwaitMessages(2);
+  EXPECT_THAT(messages, SizeIs(Ge(2)));
+  for (const rosterpb::WatchRosterChangesResponse& message : messages) {
+    EXPECT_THAT(message.changes(), SizeIs(Le(500)));
+  }
+}
+
+TEST_P(RosterServiceTest, AChangeCommittedByAnotherReplicaReachesAWatcherAtTheHead) {
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchFromHead());
+  ASSERT_THAT(stream->AwaitMessages(1), SizeIs(1));
+
+  rosterpb::Team team = team_b_;
+  team.set_name("Renamed Elsewhere");
+  ASSERT_OK(OtherReplica().UpdateTeam(team, team.version(), FixedNow()).status());
+  const std::vector<rosterpb::RosterChange> changes = stream->AwaitChanges(1);
+  EXPECT_THAT(Subjects(changes), ElementsAre(absl::StrCat("TEAM_UPDATED ", team_b_.id())));
+  ASSERT_THAT(changes, SizeIs(1));
+  EXPECT_EQ(changes[0].team().name(), "Renamed Elsewhere");
+}
+
+TEST_P(RosterServiceTest, ReadsAfterAWriteCarryARosterSequenceAtLeastTheWrites) {
+  // The member is cached as it was before the write.
+  ASSERT_OK(BatchGetMembers(service_token_, {rep_a1_.id()}).status());
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  ASSERT_OK_AND_ASSIGN(rosterpb::BatchGetMembersResponse batch,
+                       BatchGetMembers(service_token_, {rep_a1_.id()}));
+  rosterpb::Team renamed = team_a_;
+  renamed.set_name("Team A Renamed");
+  ASSERT_OK(UpdateTeam(admin_token_, renamed, {"name"}).status());
+  rosterpb::GetTeamRequest get_team;
+  get_team.set_team_id(team_a_.id());
+  ASSERT_OK_AND_ASSIGN(rosterpb::GetTeamResponse team,
+                       Call(&rosterpb::RosterService::Stub::GetTeam, service_token_, get_team));
+
+  // The writes' own sequences, as the feed numbered them.
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, WatchAfter(0));
+  const std::vector<rosterpb::RosterChange> changes = stream->AwaitChanges(kFixtureChanges + 2);
+  const int64_t move = SequenceOf(changes, rosterpb::ROSTER_CHANGE_KIND_MEMBER_MOVED, rep_a1_.id());
+  const int64_t rename =
+      SequenceOf(changes, rosterpb::ROSTER_CHANGE_KIND_TEAM_UPDATED, team_a_.id());
+  ASSERT_GT(move, 0);
+  ASSERT_GT(rename, 0);
+  EXPECT_GE(batch.roster_sequence(), move);
+  ASSERT_THAT(batch.members(), SizeIs(1));
+  EXPECT_EQ(batch.members(0).role(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT);
+  EXPECT_GE(team.roster_sequence(), rename);
+  EXPECT_EQ(team.team().name(), "Team A Renamed");
+}
+
+TEST_P(RosterServiceRedisDownTest, ACachedMemberWhoseInvalidationWasLostIsNotServedAfterAMove) {
+  ASSERT_OK(GetMember(service_token_, rep_a1_.id()).status());  // cached before the move
+  // The write's invalidation fails: the old copy stays in the cache.
+  fake_cache_->SetAvailable(false);
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  fake_cache_->SetAvailable(true);
+
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member single, GetMember(service_token_, rep_a1_.id()));
+  EXPECT_EQ(single.role(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT);
+  EXPECT_EQ(single.version(), 2);
+  ASSERT_OK_AND_ASSIGN(rosterpb::BatchGetMembersResponse batch,
+                       BatchGetMembers(service_token_, {rep_a1_.id(), rep_a2_.id()}));
+  ASSERT_THAT(batch.members(), SizeIs(2));
+  EXPECT_EQ(batch.members(0).role(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT);
+  EXPECT_THAT(batch.members(0).assignments(), SizeIs(2));
 }
 
 SALESTEAM_INSTANTIATE_DATABASE_TEST(RosterServiceTest);

@@ -432,6 +432,18 @@ absl::StatusOr<std::vector<periods::Date>> AssignmentStarts(Executor& ex,
   return starts;
 }
 
+// The first statement of every roster write. Each write appends to the change
+// log's single row, so on PostgreSQL two SERIALIZABLE writes that overlap
+// conflict there: one is cancelled and retried, and a burst of writers (even
+// to unrelated members) exhausts the retries and fails with ABORTED. Locking
+// the log before the transaction's snapshot is taken (its first read) makes
+// the writers wait for their turn instead. SQLite has one writer at a time
+// (BEGIN IMMEDIATE) already.
+absl::Status TakeTurnToWrite(Transaction& tx) {
+  if (tx.dialect() != store::Dialect::kPostgres) return absl::OkStatus();
+  return tx.ExecuteScript("LOCK TABLE roster_change_log IN SHARE ROW EXCLUSIVE MODE");
+}
+
 // Appends the transaction's change: the next sequence from
 // roster_change_log (whose row lock orders concurrent writers, so that
 // sequences are gapless and commit in order), with `now` as its commit time.
@@ -531,6 +543,7 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
   int64_t sequence = 0;
   absl::Status status = db_->Transact(
       [&](Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(TakeTurnToWrite(tx));
         if (check_manager) {
           ASSIGN_OR_RETURN(std::optional<rosterpb::Member> manager,
                            ReadTeamManager(tx, team.manager_id()));
@@ -584,6 +597,7 @@ absl::StatusOr<rosterpb::Team> RosterStore::UpdateTeam(const rosterpb::Team& tea
   int64_t sequence = 0;
   RETURN_IF_ERROR(db_->Transact(
       [&](Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(TakeTurnToWrite(tx));
         ASSIGN_OR_RETURN(
             ResultSet rows,
             tx.Query(absl::StrCat("UPDATE teams SET name = $3, time_zone = $4, currency_code = $5, "
@@ -688,6 +702,7 @@ absl::Status RosterStore::InsertMember(const rosterpb::Member& member,
   int64_t sequence = 0;
   absl::Status status = db_->Transact(
       [&](Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(TakeTurnToWrite(tx));
         RETURN_IF_ERROR(CheckEmailFree(tx, member.email(), member.id()));
         ASSIGN_OR_RETURN(rosterpb::Team team, ReadTeam(tx, assignment.team_id()));
         if (check_team) RETURN_IF_ERROR(check_team(team));
@@ -763,6 +778,7 @@ absl::StatusOr<rosterpb::Member> RosterStore::UpdateMemberProfile(const rosterpb
   rosterpb::Member updated;
   int64_t sequence = 0;
   absl::Status status = db_->Transact([&](Transaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(TakeTurnToWrite(tx));
     ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member.id(), expected_version));
     RETURN_IF_ERROR(CheckEmailFree(tx, member.email(), member.id()));
     // The first assignment starts on the hire date, so moving the one moves
@@ -832,6 +848,7 @@ absl::StatusOr<rosterpb::Member> RosterStore::MoveMember(
   int64_t sequence = 0;
   RETURN_IF_ERROR(db_->Transact(
       [&](Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(TakeTurnToWrite(tx));
         ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
         ASSIGN_OR_RETURN(std::vector<periods::Date> latest,
                          AssignmentStarts(tx, member_id, /*newest_first=*/true, 1));
@@ -907,6 +924,7 @@ absl::StatusOr<rosterpb::Member> RosterStore::DeactivateMember(absl::string_view
   int64_t sequence = 0;
   RETURN_IF_ERROR(db_->Transact(
       [&](Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(TakeTurnToWrite(tx));
         ASSIGN_OR_RETURN(MemberState state, ReadMemberState(tx, member_id, expected_version));
         if (state.deactivation_date.has_value()) {
           return absl::FailedPreconditionError(

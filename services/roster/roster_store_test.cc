@@ -3,6 +3,7 @@
 #include "services/roster/roster_store.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,10 +33,13 @@ namespace salesteam::roster {
 namespace {
 
 using ::salesteam::testing::DatabaseTest;
+using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 using ::testing::UnorderedElementsAreArray;
 
 using Date = periods::Date;
@@ -140,6 +144,21 @@ rosterpb::TrainingSession MakeSession(const std::string& id, const std::string& 
   return session;
 }
 
+MATCHER_P(EqualsProto, expected, "equals " + expected.ShortDebugString()) {
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&diff);
+  if (differencer.Compare(expected, arg)) return true;
+  *result_listener << "differs: " << diff;
+  return false;
+}
+
+std::vector<int64_t> Sequences(const std::vector<rosterpb::RosterChange>& changes) {
+  std::vector<int64_t> sequences;
+  for (const rosterpb::RosterChange& change : changes) sequences.push_back(change.sequence());
+  return sequences;
+}
+
 class RosterStoreTest : public DatabaseTest {
  protected:
   void SetUp() override {
@@ -159,6 +178,19 @@ class RosterStoreTest : public DatabaseTest {
                  Date hire = Date(2026, 1, 5)) {
     ASSERT_OK(store().InsertMember(
         MakeMember(id, absl::StrCat(id, "@example.com"), team_id, role, hire)));
+  }
+
+  // Every change after `after`, oldest first.
+  std::vector<rosterpb::RosterChange> ChangesAfter(int64_t after) {
+    absl::StatusOr<ChangePage> page = store().ReadChanges(after, 1000);
+    EXPECT_OK(page.status());
+    return page.ok() ? page->changes : std::vector<rosterpb::RosterChange>();
+  }
+
+  // The newest change (empty when the log has none).
+  rosterpb::RosterChange LastChange() {
+    std::vector<rosterpb::RosterChange> changes = ChangesAfter(0);
+    return changes.empty() ? rosterpb::RosterChange() : changes.back();
   }
 
   int64_t VersionOf(const std::string& member_id) {
@@ -1004,6 +1036,308 @@ TEST_P(RosterStoreTest, LastTrainingPerAreaIgnoresSessionsAfterTheDay) {
   ASSERT_OK_AND_ASSIGN(auto on_the_day, store().LastTrainingPerArea({"mb_bob"}, Date(2026, 3, 16)));
   ASSERT_EQ(on_the_day.size(), 1u);
   EXPECT_EQ(on_the_day[0].date, Date(2026, 3, 16));
+}
+
+// ---- Change feed ----
+
+// SetUp created tm_a and tm_b: changes 1 and 2, committed at kCreated.
+
+TEST_P(RosterStoreTest, CreatingATeamAppendsTeamCreatedWithTheTeamAndNoEffectiveDate) {
+  const std::vector<rosterpb::RosterChange> changes = ChangesAfter(0);
+  ASSERT_THAT(changes, SizeIs(2));
+  const rosterpb::RosterChange& change = changes[0];
+  EXPECT_EQ(change.sequence(), 1);
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED);
+  EXPECT_EQ(change.team_id(), "tm_a");
+  EXPECT_EQ(change.member_id(), "");
+  EXPECT_FALSE(change.has_effective_date()) << Iso(change.effective_date());
+  EXPECT_THAT(change.team(), EqualsProto(MakeTeam("tm_a")));
+  EXPECT_FALSE(change.has_member());
+  EXPECT_THAT(change.commit_time(), EqualsProto(Ts(kCreated)));
+  EXPECT_EQ(changes[1].sequence(), 2);
+  EXPECT_EQ(changes[1].team_id(), "tm_b");
+}
+
+TEST_P(RosterStoreTest, UpdatingATeamAppendsTeamUpdatedWithTheStoredTeamAndNoEffectiveDate) {
+  rosterpb::Team team = MakeTeam("tm_a");
+  team.set_name("Renamed");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team updated, store().UpdateTeam(team, 1, kLater));
+
+  const rosterpb::RosterChange change = LastChange();
+  EXPECT_EQ(change.sequence(), 3);
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_TEAM_UPDATED);
+  EXPECT_EQ(change.team_id(), "tm_a");
+  EXPECT_EQ(change.member_id(), "");
+  EXPECT_FALSE(change.has_effective_date()) << Iso(change.effective_date());
+  EXPECT_THAT(change.team(), EqualsProto(updated));
+  EXPECT_EQ(change.team().version(), 2);
+  EXPECT_THAT(change.commit_time(), EqualsProto(Ts(kLater)));
+}
+
+TEST_P(RosterStoreTest, CreatingAMemberAppendsMemberCreatedEffectiveFromTheHireDate) {
+  AddMember("mb_ann", "tm_b", rosterpb::MEMBER_ROLE_FULL_CYCLE, Date(2026, 1, 5));
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member stored, store().GetMember("mb_ann"));
+
+  const rosterpb::RosterChange change = LastChange();
+  EXPECT_EQ(change.sequence(), 3);
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_MEMBER_CREATED);
+  EXPECT_EQ(change.member_id(), "mb_ann");
+  EXPECT_EQ(change.team_id(), "");
+  EXPECT_EQ(Iso(change.effective_date()), "2026-01-05");
+  EXPECT_THAT(change.member(), EqualsProto(stored));
+  EXPECT_FALSE(change.has_team());
+  EXPECT_THAT(change.commit_time(), EqualsProto(Ts(kCreated)));
+}
+
+TEST_P(RosterStoreTest, AProfileUpdateAppendsMemberUpdatedWithoutAnEffectiveDate) {
+  AddMember("mb_ann");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member member, store().GetMember("mb_ann"));
+  member.set_name("Ann Renamed");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member updated, store().UpdateMemberProfile(member, 1, kLater));
+
+  const rosterpb::RosterChange change = LastChange();
+  EXPECT_EQ(change.sequence(), 4);
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_MEMBER_UPDATED);
+  EXPECT_EQ(change.member_id(), "mb_ann");
+  // Nobody's team, role or activity changed on any day.
+  EXPECT_FALSE(change.has_effective_date()) << Iso(change.effective_date());
+  EXPECT_THAT(change.member(), EqualsProto(updated));
+  EXPECT_EQ(change.member().name(), "Ann Renamed");
+  EXPECT_THAT(change.commit_time(), EqualsProto(Ts(kLater)));
+}
+
+TEST_P(RosterStoreTest, AHireDateChangeIsEffectiveFromTheEarlierOfTheOldAndTheNewDate) {
+  AddMember("mb_ann", "tm_a", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, Date(2026, 1, 5));
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member member, store().GetMember("mb_ann"));
+
+  periods::DateToProto(Date(2026, 1, 20), member.mutable_hire_date());
+  ASSERT_OK_AND_ASSIGN(member, store().UpdateMemberProfile(member, 1, kLater));
+  // Hired later: the days from the old date on are no longer hers.
+  EXPECT_EQ(Iso(LastChange().effective_date()), "2026-01-05");
+
+  periods::DateToProto(Date(2026, 1, 10), member.mutable_hire_date());
+  ASSERT_OK_AND_ASSIGN(member, store().UpdateMemberProfile(member, 2, kLater));
+  // Hired earlier: the days from the new date on become hers.
+  const rosterpb::RosterChange change = LastChange();
+  EXPECT_EQ(Iso(change.effective_date()), "2026-01-10");
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_MEMBER_UPDATED);
+  EXPECT_THAT(History(change.member()),
+              ElementsAre("tm_a MEMBER_ROLE_SALES_DEVELOPMENT 2026-01-10.."));
+}
+
+TEST_P(RosterStoreTest, AMoveAppendsMemberMovedEffectiveFromTheMoveWithTheWholeHistory) {
+  AddMember("mb_ann");
+  ASSERT_OK_AND_ASSIGN(
+      rosterpb::Member moved,
+      store().MoveMember("mb_ann", 1, "tm_b", rosterpb::MEMBER_ROLE_ACCOUNT_EXECUTIVE,
+                         Date(2026, 3, 1), kLater));
+
+  const rosterpb::RosterChange change = LastChange();
+  EXPECT_EQ(change.sequence(), 4);
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_MEMBER_MOVED);
+  EXPECT_EQ(change.member_id(), "mb_ann");
+  EXPECT_EQ(change.team_id(), "");
+  EXPECT_EQ(Iso(change.effective_date()), "2026-03-01");
+  EXPECT_THAT(change.member(), EqualsProto(moved));
+  EXPECT_THAT(History(change.member()),
+              ElementsAre("tm_a MEMBER_ROLE_SALES_DEVELOPMENT 2026-01-05..2026-03-01",
+                          "tm_b MEMBER_ROLE_ACCOUNT_EXECUTIVE 2026-03-01.."));
+  EXPECT_THAT(change.commit_time(), EqualsProto(Ts(kLater)));
+}
+
+TEST_P(RosterStoreTest, ADeactivationAppendsMemberDeactivatedEffectiveFromTheFirstInactiveDay) {
+  AddMember("mb_ann");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Member deactivated,
+                       store().DeactivateMember("mb_ann", 1, Date(2026, 4, 1), kLater));
+
+  const rosterpb::RosterChange change = LastChange();
+  EXPECT_EQ(change.sequence(), 4);
+  EXPECT_EQ(change.kind(), rosterpb::ROSTER_CHANGE_KIND_MEMBER_DEACTIVATED);
+  EXPECT_EQ(change.member_id(), "mb_ann");
+  EXPECT_EQ(Iso(change.effective_date()), "2026-04-01");
+  EXPECT_THAT(change.member(), EqualsProto(deactivated));
+  EXPECT_EQ(Iso(change.member().deactivation_date()), "2026-04-01");
+}
+
+TEST_P(RosterStoreTest, AFailedWriteAppendsNoChangeAndTellsNoListener) {
+  AddMember("mb_ann");  // change 3
+  std::vector<CommittedChange> heard;
+  RosterStore listening(&db(),
+                        [&heard](const CommittedChange& change) { heard.push_back(change); });
+  const auto refuse = [](const auto&...) { return absl::FailedPreconditionError("refused"); };
+  const rosterpb::Member ann =
+      MakeMember("mb_ann", "mb_ann@example.com", "tm_a", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                 Date(2026, 1, 5));
+  rosterpb::Member bob = MakeMember("mb_bob", "MB_ANN@example.com", "tm_a",
+                                    rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, Date(2026, 1, 5));
+
+  EXPECT_THAT(listening.InsertTeam(MakeTeam("tm_a")), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(listening.InsertTeam(MakeTeam("tm_c"), refuse),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(listening.UpdateTeam(MakeTeam("tm_a"), 7, kLater),
+              StatusIs(absl::StatusCode::kAborted));
+  // The check runs after the change is appended: the rollback takes it too.
+  EXPECT_THAT(listening.UpdateTeam(MakeTeam("tm_a"), 1, kLater, Date(2026, 1, 1), refuse),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(listening.InsertMember(bob), StatusIs(absl::StatusCode::kAlreadyExists));
+  bob.set_email("bob@example.com");
+  EXPECT_THAT(listening.InsertMember(bob, refuse), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(listening.UpdateMemberProfile(ann, 5, kLater), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(listening.MoveMember("mb_ann", 1, "tm_nope", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                                   Date(2026, 3, 1), kLater),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(listening.MoveMember("mb_ann", 4, "tm_b", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                                   Date(2026, 3, 1), kLater),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(listening.DeactivateMember("mb_ann", 1, Date(2026, 4, 1), kLater, refuse),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(listening.DeactivateMember("mb_ann", 1, Date(2025, 4, 1), kLater),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  EXPECT_THAT(heard, IsEmpty());
+  EXPECT_THAT(Sequences(ChangesAfter(0)), ElementsAre(1, 2, 3));
+  EXPECT_THAT(store().LastSequence(), IsOkAndHolds(3));
+  // The next write takes the next number: nothing was handed out and lost.
+  ASSERT_OK(listening
+                .MoveMember("mb_ann", 1, "tm_b", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                            Date(2026, 3, 1), kLater)
+                .status());
+  EXPECT_THAT(Sequences(ChangesAfter(0)), ElementsAre(1, 2, 3, 4));
+  ASSERT_THAT(heard, SizeIs(1));
+  EXPECT_EQ(heard[0].sequence, 4);
+}
+
+TEST_P(RosterStoreTest, TheListenerHearsEachCommittedWriteOnceWithItsSequenceAfterTheCommit) {
+  std::vector<std::string> heard;
+  RosterStore listening(&db(), [&](const CommittedChange& change) {
+    // Called after the commit: a reader elsewhere already sees the change.
+    absl::StatusOr<ChangePage> page = store().ReadChanges(change.sequence - 1, 1);
+    const bool visible =
+        page.ok() && page->changes.size() == 1 && page->changes[0].sequence() == change.sequence;
+    heard.push_back(absl::StrCat(change.sequence, " team=", change.team_id, " member=",
+                                 change.member_id, visible ? "" : " (not yet visible)"));
+  });
+  rosterpb::Team team = MakeTeam("tm_c");
+  ASSERT_OK(listening.InsertTeam(team));
+  team.set_name("Renamed");
+  ASSERT_OK(listening.UpdateTeam(team, 1, kLater).status());
+  rosterpb::Member ann = MakeMember("mb_ann", "ann@example.com", "tm_c",
+                                    rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, Date(2026, 1, 5));
+  ASSERT_OK(listening.InsertMember(ann));
+  ann.set_name("Ann Renamed");
+  ASSERT_OK(listening.UpdateMemberProfile(ann, 1, kLater).status());
+  ASSERT_OK(listening
+                .MoveMember("mb_ann", 2, "tm_a", rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                            Date(2026, 3, 1), kLater)
+                .status());
+  ASSERT_OK(listening.DeactivateMember("mb_ann", 3, Date(2026, 4, 1), kLater).status());
+
+  EXPECT_THAT(heard, ElementsAre("3 team=tm_c member=", "4 team=tm_c member=",
+                                 "5 team= member=mb_ann", "6 team= member=mb_ann",
+                                 "7 team= member=mb_ann", "8 team= member=mb_ann"));
+}
+
+TEST_P(RosterStoreTest, ConcurrentWritersTakeEverySequenceExactlyOnceInCommitOrder) {
+  constexpr int kWriters = 4;
+  constexpr int kWritesEach = 10;
+  for (int w = 0; w < kWriters; ++w) AddMember(absl::StrCat("mb_w", w));
+  ASSERT_OK_AND_ASSIGN(const int64_t before, store().LastSequence());
+
+  // Each writer moves and renames its own member, so that every write
+  // commits (no version conflicts) and all of them race for the next number.
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([this, w] {
+      const std::string id = absl::StrCat("mb_w", w);
+      absl::StatusOr<rosterpb::Member> member = store().GetMember(id);
+      ASSERT_OK(member.status());
+      for (int i = 0; i < kWritesEach; ++i) {
+        const int64_t version = 1 + i;
+        if (i % 2 == 0) {
+          member = store().MoveMember(id, version, i % 4 == 0 ? "tm_b" : "tm_a",
+                                      rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT, Date(2026, 2, 1) + i,
+                                      kLater);
+        } else {
+          member->set_name(absl::StrCat("Writer ", w, " write ", i));
+          member = store().UpdateMemberProfile(*member, version, kLater);
+        }
+        ASSERT_OK(member.status()) << id << " write " << i;
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+
+  const std::vector<rosterpb::RosterChange> changes = ChangesAfter(before);
+  std::vector<int64_t> expected;
+  for (int64_t s = before + 1; s <= before + kWriters * kWritesEach; ++s) expected.push_back(s);
+  EXPECT_THAT(Sequences(changes), ElementsAreArray(expected));
+  EXPECT_THAT(store().LastSequence(), IsOkAndHolds(before + kWriters * kWritesEach));
+  // In sequence order, each member's changes show its versions in the order
+  // they were written: numbers follow commits.
+  std::map<std::string, std::vector<int64_t>> versions;
+  for (const rosterpb::RosterChange& change : changes) {
+    versions[change.member_id()].push_back(change.member().version());
+  }
+  ASSERT_THAT(versions, SizeIs(kWriters));
+  for (const auto& [member_id, seen] : versions) {
+    EXPECT_THAT(seen, ElementsAre(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)) << member_id;
+  }
+}
+
+TEST_P(RosterStoreTest, ReadChangesPagesByLimitAndSaysWhereTheLogEnds) {
+  AddMember("mb_ann");
+  AddMember("mb_bob");
+  AddMember("mb_cat");  // changes 3..5
+
+  ASSERT_OK_AND_ASSIGN(ChangePage page, store().ReadChanges(0, 2));
+  EXPECT_THAT(Sequences(page.changes), ElementsAre(1, 2));
+  EXPECT_EQ(page.last_sequence, 5);
+  EXPECT_EQ(page.pruned_through, 0);
+  ASSERT_OK_AND_ASSIGN(page, store().ReadChanges(2, 2));
+  EXPECT_THAT(Sequences(page.changes), ElementsAre(3, 4));
+  ASSERT_OK_AND_ASSIGN(page, store().ReadChanges(4, 2));
+  EXPECT_THAT(Sequences(page.changes), ElementsAre(5));
+  EXPECT_EQ(page.changes[0].member_id(), "mb_cat");
+  // At the head, and ahead of it: nothing, and where the log ends.
+  ASSERT_OK_AND_ASSIGN(page, store().ReadChanges(5, 2));
+  EXPECT_THAT(page.changes, IsEmpty());
+  EXPECT_EQ(page.last_sequence, 5);
+  ASSERT_OK_AND_ASSIGN(page, store().ReadChanges(9, 2));
+  EXPECT_THAT(page.changes, IsEmpty());
+  EXPECT_EQ(page.last_sequence, 5);
+  EXPECT_THAT(store().LastSequence(), IsOkAndHolds(5));
+}
+
+TEST_P(RosterStoreTest, PruneChangesDeletesTheChangesOlderThanTheCutoffAndRaisesPrunedThrough) {
+  rosterpb::Team team = MakeTeam("tm_a");
+  team.set_name("Renamed");
+  ASSERT_OK(store().UpdateTeam(team, 1, kLater).status());  // change 3, at kLater
+
+  // Only changes strictly before the cutoff go.
+  EXPECT_THAT(store().PruneChanges(kCreated), IsOkAndHolds(0));
+  EXPECT_THAT(Sequences(ChangesAfter(0)), ElementsAre(1, 2, 3));
+  EXPECT_THAT(store().PruneChanges(kCreated + absl::Seconds(1)), IsOkAndHolds(2));
+
+  // A reader from before the pruned range gets nothing, and learns why.
+  for (int64_t after : {0, 1}) {
+    ASSERT_OK_AND_ASSIGN(ChangePage page, store().ReadChanges(after, 10));
+    EXPECT_THAT(page.changes, IsEmpty()) << "after " << after;
+    EXPECT_EQ(page.pruned_through, 2) << "after " << after;
+    EXPECT_EQ(page.last_sequence, 3) << "after " << after;
+  }
+  ASSERT_OK_AND_ASSIGN(ChangePage page, store().ReadChanges(2, 10));
+  EXPECT_THAT(Sequences(page.changes), ElementsAre(3));
+  EXPECT_EQ(page.pruned_through, 2);
+  EXPECT_THAT(store().PruneChanges(kCreated + absl::Seconds(1)), IsOkAndHolds(2));
+
+  // Pruning the whole log keeps the numbering.
+  EXPECT_THAT(store().PruneChanges(kLater + absl::Seconds(1)), IsOkAndHolds(3));
+  ASSERT_OK_AND_ASSIGN(page, store().ReadChanges(3, 10));
+  EXPECT_THAT(page.changes, IsEmpty());
+  EXPECT_EQ(page.pruned_through, 3);
+  EXPECT_EQ(page.last_sequence, 3);
+  AddMember("mb_ann");
+  EXPECT_THAT(Sequences(ChangesAfter(3)), ElementsAre(4));
 }
 
 SALESTEAM_INSTANTIATE_DATABASE_TEST(RosterStoreTest);
