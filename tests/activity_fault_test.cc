@@ -14,7 +14,10 @@
 //   - a roster outage refuses the items it cannot judge as retryable, records
 //     nothing of them, and costs their neighbours nothing;
 //   - SIGTERM drains: batches already sent are answered before the process
-//     exits 0.
+//     exits 0;
+//   - the roster killed -9 and restarted during a burst of moves: the
+//     activity service's feed follower resumes and converges on the
+//     roster's last change, and every move shows in attribution at once.
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -50,10 +53,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/roster/roster_feed.h"
 #include "clients/roster/testing/test_roster.h"
 #include "common/auth/auth.h"
 #include "common/server/health_client.h"
 #include "common/status.h"
+#include "common/store/database.h"
 #include "common/testing/databases.h"
 #include "common/testing/redis_server.h"
 #include "common/testing/status_matchers.h"
@@ -64,6 +69,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "salesteam/activity/v1/activity.grpc.pb.h"
+#include "salesteam/roster/v1/roster.grpc.pb.h"
 
 namespace salesteam::activity {
 namespace {
@@ -128,12 +134,14 @@ void PrepareContext(grpc::ClientContext& context, const std::string& token) {
 // thread waits for the stream.
 class ServerProcess {
  public:
+  // `health_service` is the service whose health Start() waits for.
   ServerProcess(std::string log_path, std::vector<std::string> args, std::vector<std::string> env,
-                int port)
+                int port, std::string health_service = kServiceName)
       : log_path_(std::move(log_path)),
         args_(std::move(args)),
         env_(std::move(env)),
-        address_(absl::StrCat("127.0.0.1:", port)) {}
+        address_(absl::StrCat("127.0.0.1:", port)),
+        health_service_(std::move(health_service)) {}
 
   ~ServerProcess() { KillNine(); }
 
@@ -266,7 +274,7 @@ class ServerProcess {
         }
       }
       absl::StatusOr<server::ServingStatus> health =
-          server::CheckHealth(channel_, kServiceName, absl::Milliseconds(500));
+          server::CheckHealth(channel_, health_service_, absl::Milliseconds(500));
       if (health.ok() && *health == server::ServingStatus::kServing) return absl::OkStatus();
       if (absl::Now() >= give_up) {
         return absl::DeadlineExceededError(absl::StrCat(
@@ -280,6 +288,7 @@ class ServerProcess {
   const std::vector<std::string> args_;
   const std::vector<std::string> env_;
   const std::string address_;
+  const std::string health_service_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<ActivityService::Stub> stub_;
   mutable absl::Mutex mu_;
@@ -1036,6 +1045,159 @@ TEST_P(ActivityFaultTest, SigtermDrainsInFlightBatchesAndAcknowledgedMeansDurabl
   ASSERT_OK_AND_ASSIGN(Listing final_listing, ListTeam());
   EXPECT_EQ(final_listing.rows, workload.distinct);
   EXPECT_EQ(static_cast<int>(final_listing.by_id.size()), workload.distinct);
+}
+
+// A burst of 24 moves through a real roster_server process (on its own
+// SQLite file), cut by SIGKILL after the 8th and 16th and restarted on the
+// same file and port; the mover retries a move the cut left unanswered
+// (read back first: a move that committed is not made twice). The activity
+// server follows the roster's change feed throughout. After the burst, with
+// no waiting, every mover's activity of today goes to the new team, and the
+// feed position the activity service saved reaches the roster's last change.
+TEST_P(ActivityFaultTest, RosterKilledDuringABurstOfMovesActivityConvergesOnEveryChange) {
+  namespace rosterpb = ::salesteam::roster::v1;
+  const int roster_port = salesteam::testing::PickUnusedPort();
+  ASSERT_NE(roster_port, 0);
+  std::vector<std::string> env = {
+      absl::StrCat("SALESTEAM_JWT_SECRET=", kSecret),
+      absl::StrCat("SALESTEAM_REDIS_ADDRESS=", salesteam::testing::TestRedisAddress())};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!absl::StartsWith(*e, "SALESTEAM_")) env.emplace_back(*e);
+  }
+  ServerProcess roster(
+      dir_ + "/roster_server.log",
+      {ROSTER_SERVER_PATH, absl::StrCat("--listen_address=127.0.0.1:", roster_port),
+       "--metrics_address=off", absl::StrCat("--database_url=sqlite://", dir_, "/roster.db")},
+      env, roster_port, rosterpb::RosterService::service_full_name());
+  ASSERT_OK(roster.Start()) << roster.Log();
+  auto roster_stub =
+      rosterpb::RosterService::NewStub(NewChannel(absl::StrCat("127.0.0.1:", roster_port)));
+  auto call = [&](auto method, const auto& request, auto* response) {
+    grpc::ClientContext context;
+    PrepareContext(context, token_);
+    return ((*roster_stub).*method)(&context, request, response);
+  };
+
+  // Two teams and the movers, hired a month ago.
+  auto create_team = [&](absl::string_view name) -> absl::StatusOr<rosterpb::Team> {
+    rosterpb::CreateTeamRequest request;
+    request.mutable_team()->set_name(std::string(name));
+    request.mutable_team()->set_time_zone("UTC");
+    request.mutable_team()->set_currency_code(kCurrency);
+    request.mutable_team()->set_sales_model(rosterpb::SALES_MODEL_ISLAND);
+    request.mutable_team()->mutable_expectation_policy()->set_min_attainment_bps(8000);
+    request.mutable_team()->mutable_expectation_policy()->set_consecutive_periods(2);
+    rosterpb::CreateTeamResponse response;
+    grpc::Status status = call(&rosterpb::RosterService::Stub::CreateTeam, request, &response);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return response.team();
+  };
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team from, create_team("Before the burst"));
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team to, create_team("After the burst"));
+  const periods::Date today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  constexpr int kMovers = 24;
+  std::vector<rosterpb::Member> movers;
+  for (int i = 0; i < kMovers; ++i) {
+    rosterpb::CreateMemberRequest request;
+    request.mutable_member()->set_name(absl::StrCat("Mover ", i + 1));
+    request.mutable_member()->set_email(absl::StrCat("mover", i + 1, "@burst.example"));
+    request.mutable_member()->set_value_tier(2);
+    periods::DateToProto(today - 30, request.mutable_member()->mutable_hire_date());
+    request.set_team_id(from.id());
+    request.set_role(rosterpb::MEMBER_ROLE_FULL_CYCLE);
+    rosterpb::CreateMemberResponse response;
+    ASSERT_TRUE(call(&rosterpb::RosterService::Stub::CreateMember, request, &response).ok());
+    movers.push_back(response.member());
+  }
+
+  // The activity server follows this roster.
+  std::vector<std::string> args = {
+      ACTIVITY_SERVER_PATH, absl::StrCat("--listen_address=127.0.0.1:", port_),
+      "--metrics_address=off", absl::StrCat("--database_url=", database_->url()),
+      absl::StrCat("--roster_address=127.0.0.1:", roster_port)};
+  server_ = std::make_unique<ServerProcess>(dir_ + "/activity_server.log", args, env, port_);
+  ASSERT_OK(server_->Start());
+  // Warm the activity service's caches with every mover in the old team.
+  for (const rosterpb::Member& mover : movers) {
+    v1::RecordActivitiesRequest request;
+    v1::Activity& activity = *request.add_activities();
+    activity.set_activity_id(absl::StrCat("before-", mover.id()));
+    activity.set_member_id(mover.id());
+    activity.set_type(v1::ACTIVITY_TYPE_CALL_MADE);
+    periods::TimeToProto(absl::Now() - absl::Hours(24 * 3), activity.mutable_occurred_at());
+    v1::RecordActivitiesResponse response;
+    grpc::ClientContext context;
+    PrepareContext(context, token_);
+    ASSERT_TRUE(stub().RecordActivities(&context, request, &response).ok());
+    ASSERT_EQ(response.accepted_count(), 1) << response.ShortDebugString();
+  }
+
+  for (int i = 0; i < kMovers; ++i) {
+    if (i == 8 || i == 16) {
+      roster.KillNine();
+      ASSERT_OK(roster.Start()) << roster.Log();
+    }
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (true) {
+      ASSERT_LT(absl::Now(), give_up) << "move " << i << " never went through";
+      rosterpb::GetMemberRequest get;
+      get.set_member_id(movers[i].id());
+      rosterpb::GetMemberResponse current;
+      if (!call(&rosterpb::RosterService::Stub::GetMember, get, &current).ok()) continue;
+      if (current.member().team_id() == to.id()) break;  // committed before a cut
+      rosterpb::MoveMemberRequest move;
+      move.set_member_id(movers[i].id());
+      move.set_version(current.member().version());
+      move.set_team_id(to.id());
+      move.set_role(rosterpb::MEMBER_ROLE_FULL_CYCLE);
+      periods::DateToProto(today, move.mutable_effective_date());
+      rosterpb::MoveMemberResponse moved;
+      if (call(&rosterpb::RosterService::Stub::MoveMember, move, &moved).ok()) break;
+    }
+  }
+
+  // No waiting: each mover's activity of today goes to the new team.
+  v1::RecordActivitiesRequest request;
+  for (const rosterpb::Member& mover : movers) {
+    v1::Activity& activity = *request.add_activities();
+    activity.set_activity_id(absl::StrCat("after-", mover.id()));
+    activity.set_member_id(mover.id());
+    activity.set_type(v1::ACTIVITY_TYPE_CALL_MADE);
+    periods::TimeToProto(absl::Now() - absl::Seconds(1), activity.mutable_occurred_at());
+  }
+  v1::RecordActivitiesResponse recorded;
+  {
+    grpc::ClientContext context;
+    PrepareContext(context, token_);
+    ASSERT_TRUE(stub().RecordActivities(&context, request, &recorded).ok());
+  }
+  ASSERT_EQ(recorded.accepted_count(), kMovers) << recorded.ShortDebugString();
+  v1::ListActivitiesRequest list;
+  list.set_team_id(to.id());
+  ASSERT_OK_AND_ASSIGN(Listing listed, ListAll(stub(), token_, list));
+  EXPECT_EQ(listed.by_id.size(), static_cast<size_t>(kMovers));
+
+  // The feed position converges on the roster's last change: every change
+  // was applied, none is left behind.
+  rosterpb::WatchRosterChangesRequest watch;
+  watch.set_start_at_head(true);
+  grpc::ClientContext context;
+  PrepareContext(context, token_);
+  auto reader = roster_stub->WatchRosterChanges(&context, watch);
+  rosterpb::WatchRosterChangesResponse head;
+  ASSERT_TRUE(reader->Read(&head));
+  context.TryCancel();
+  reader->Finish().ok();
+  EXPECT_EQ(head.head_sequence(), 2 + kMovers + kMovers);  // teams, hires, moves
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<store::Database> db, database_->Open());
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  std::optional<int64_t> saved;
+  while (absl::Now() < give_up) {
+    ASSERT_OK_AND_ASSIGN(saved, clients::LoadRosterFeedPosition(*db, "activity"));
+    if (saved == head.head_sequence()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(saved, head.head_sequence());
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ActivityFaultTest,

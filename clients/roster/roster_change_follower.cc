@@ -49,6 +49,11 @@ bool RosterChangeFollower::AwaitCaughtUp(absl::Duration timeout) {
   return mu_.AwaitWithTimeout(absl::Condition(&caught_up_), timeout);
 }
 
+std::string RosterChangeFollower::feed_id() const {
+  absl::MutexLock lock(&mu_);
+  return feed_id_;
+}
+
 RosterFeedState RosterChangeFollower::state() const {
   absl::MutexLock lock(&mu_);
   return state_;
@@ -149,7 +154,17 @@ absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
     {
       absl::MutexLock lock(&mu_);
       last_heard_ = absl::Now();
+      if (!response.feed_id().empty() && response.feed_id() != feed_id_) {
+        if (!feed_id_.empty()) {
+          // Another change log: its sequences are not the ones saved.
+          failed = absl::FailedPreconditionError(
+              absl::StrCat("the roster's change log is another one (", response.feed_id(), ", was ",
+                           feed_id_, ")"));
+        }
+        feed_id_ = response.feed_id();
+      }
     }
+    if (!failed.ok()) break;
     if (first && rebuild && state().rebuilds > 0) {
       // Everything derived before this head is suspect.
       if (options_.rebuild) failed = options_.rebuild(response.head_sequence());

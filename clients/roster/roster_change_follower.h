@@ -8,7 +8,8 @@
 // idempotent.
 //
 // When the roster answers FAILED_PRECONDITION (the saved position is past
-// the feed's retention, or ahead of a roster restored from a backup),
+// the feed's retention, or ahead of a roster restored from a backup), or
+// names another change log than before (WatchRosterChangesResponse.feed_id),
 // `rebuild` runs with the head the follower restarts from: everything
 // derived before is suspect. With no saved position at all the follower
 // starts at the head without a rebuild (nothing was derived yet).
@@ -97,6 +98,8 @@ class RosterChangeFollower {
   // The newest change applied; cheap, for hot paths.
   int64_t applied_sequence() const { return applied_.load(std::memory_order_acquire); }
   bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // The roster's change log id (empty until the first message).
+  std::string feed_id() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
@@ -118,6 +121,7 @@ class RosterChangeFollower {
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
   absl::Time last_heard_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   RosterFeedState state_ ABSL_GUARDED_BY(mu_);
+  std::string feed_id_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
   std::thread watchdog_;
 };

@@ -188,13 +188,16 @@ struct GrpcRosterClient::Impl {
     return cache::Labelled(response.roster_sequence(), response.team().SerializeAsString());
   }
 
-  // Whether this lookup must skip the caches: the follower is connected but
-  // has not applied a change the roster has published (and so may have
-  // acknowledged to a caller).
+  // Whether this lookup must skip the caches: the follower has not applied
+  // a change the roster has published (and so may have acknowledged to a
+  // caller), because it lags or is reconnecting. When the roster cannot be
+  // reached either, the lookup falls back on the caches.
   bool MustReadThrough() {
-    if (follower == nullptr || !follower->connected()) return false;
+    if (follower == nullptr) return false;
+    const std::string feed_id = follower->feed_id();
+    if (feed_id.empty()) return false;
     absl::StatusOr<std::optional<double>> head = cache->ZScore(
-        kRosterChangeHeadKey, kRosterChangeHeadMember, {.timeout = options.cache_timeout});
+        RosterChangeHeadKey(feed_id), kRosterChangeHeadMember, {.timeout = options.cache_timeout});
     if (!head.ok() || !head->has_value()) return false;
     return static_cast<int64_t>(**head) > follower->applied_sequence();
   }
@@ -332,13 +335,22 @@ absl::Status GrpcRosterClient::Rebuild(int64_t head) {
 MemberLookup GrpcRosterClient::GetMembers(absl::Span<const std::string> ids) {
   MemberLookup lookup;
   const absl::Time now = impl_->options.clock();
-  const bool read_through = impl_->MustReadThrough();
-  const std::vector<std::string> keys = impl_->FromLocal(ids, now, read_through, lookup);
+  bool read_through = impl_->MustReadThrough();
+  std::vector<std::string> keys = impl_->FromLocal(ids, now, read_through, lookup);
   if (keys.empty()) return lookup;
   auto load = [this](absl::Span<const std::string> missing) { return impl_->LoadMembers(missing); };
   absl::StatusOr<cache::CacheAside::ValuesByKey> values =
-      read_through ? impl_->LoadMembers(keys)
-                   : impl_->cache_aside.GetOrLoadMany(keys, impl_->options.redis_ttl, load);
+      read_through ? impl_->LoadMembers(keys) : absl::UnavailableError("not reading through");
+  if (!values.ok()) {
+    // Not reading through, or the roster did not answer: the caches, this
+    // process's first.
+    if (read_through) {
+      read_through = false;
+      keys = impl_->FromLocal(ids, now, /*read_through=*/false, lookup);
+      if (keys.empty()) return lookup;
+    }
+    values = impl_->cache_aside.GetOrLoadMany(keys, impl_->options.redis_ttl, load);
+  }
   const size_t prefix = MemberKey("").size();
   if (!values.ok()) {
     lookup.unavailable_reason = values.status();
@@ -364,7 +376,7 @@ MemberLookup GrpcRosterClient::GetMembers(absl::Span<const std::string> ids) {
 absl::StatusOr<std::shared_ptr<const RosterTeam>> GrpcRosterClient::GetTeam(
     absl::string_view team_id) {
   const absl::Time now = impl_->options.clock();
-  const bool read_through = impl_->MustReadThrough();
+  bool read_through = impl_->MustReadThrough();
   if (!read_through) {
     absl::MutexLock lock(&impl_->mu);
     auto it = impl_->teams.find(team_id);
@@ -375,9 +387,14 @@ absl::StatusOr<std::shared_ptr<const RosterTeam>> GrpcRosterClient::GetTeam(
   }
   const std::string key = TeamKey(team_id);
   auto load = [&]() { return impl_->LoadTeam(team_id); };
-  ASSIGN_OR_RETURN(
-      std::string stored,
-      read_through ? load() : impl_->cache_aside.GetOrLoad(key, impl_->options.redis_ttl, load));
+  absl::StatusOr<std::string> loaded =
+      read_through ? load() : absl::UnavailableError("not reading through");
+  if (!loaded.ok()) {
+    // Not reading through, or the roster did not answer: the caches.
+    read_through = false;
+    loaded = impl_->cache_aside.GetOrLoad(key, impl_->options.redis_ttl, load);
+  }
+  ASSIGN_OR_RETURN(std::string stored, std::move(loaded));
   std::optional<cache::LabelledValue> copy = cache::Unlabel(stored);
   bool current = false;
   if (copy.has_value()) {

@@ -5,8 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "clients/roster/change_head.h"
 
 namespace salesteam::roster {
@@ -22,7 +24,27 @@ ChangeFeed::~ChangeFeed() {
   if (poller_.joinable()) poller_.join();
 }
 
+std::string ChangeFeed::feed_id() const {
+  absl::MutexLock lock(&mu_);
+  return feed_id_;
+}
+
+void ChangeFeed::LoadFeedId() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!feed_id_.empty()) return;
+  }
+  absl::BitGen bits;
+  const std::string proposed =
+      absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits), absl::Uniform<uint64_t>(bits));
+  absl::StatusOr<std::string> id = store_->FeedId(proposed);
+  if (!id.ok() || id->empty()) return;
+  absl::MutexLock lock(&mu_);
+  feed_id_ = *std::move(id);
+}
+
 void ChangeFeed::Start() {
+  LoadFeedId();
   // Every retained change, so that the newest change of each member and team
   // is known before the first cached copy is judged; then the head.
   while (CatchUp()) {
@@ -109,9 +131,11 @@ void ChangeFeed::AdvanceLocked(int64_t sequence) {
 
 void ChangeFeed::Publish(int64_t sequence) {
   if (cache_ == nullptr) return;
+  const std::string id = feed_id();
+  if (id.empty()) return;
   // Best effort: without Redis, clients fall back on their feed alone.
   cache_
-      ->Execute({"ZADD", std::string(clients::kRosterChangeHeadKey), "GT", absl::StrCat(sequence),
+      ->Execute({"ZADD", clients::RosterChangeHeadKey(id), "GT", absl::StrCat(sequence),
                  std::string(clients::kRosterChangeHeadMember)},
                 {.timeout = options_.cache_timeout})
       .IgnoreError();
@@ -126,6 +150,7 @@ void ChangeFeed::Run() {
       absl::MutexLock lock(&mu_);
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval)) return;
     }
+    LoadFeedId();
     // Other replicas' writes (they published their heads themselves).
     while (CatchUp()) {
     }

@@ -86,6 +86,9 @@ class ChangeFeed {
 
   const ChangeFeedOptions& options() const { return options_; }
 
+  // The change log's id (empty until the database has answered once).
+  std::string feed_id() const ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   // Reads the changes after the head from the log, records what they
@@ -94,7 +97,9 @@ class ChangeFeed {
   void Record(const CommittedChange& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Raises the head to `sequence` (if higher) and wakes the subscribers.
   void AdvanceLocked(int64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Publish(int64_t sequence);
+  void Publish(int64_t sequence) ABSL_LOCKS_EXCLUDED(mu_);
+  // Reads (or sets) the change log's id when it is not known yet.
+  void LoadFeedId() ABSL_LOCKS_EXCLUDED(mu_);
 
   RosterStore* const store_;
   cache::Cache* const cache_;
@@ -102,6 +107,7 @@ class ChangeFeed {
 
   mutable absl::Mutex mu_;
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string feed_id_ ABSL_GUARDED_BY(mu_);
   // The log is read through this sequence (this process's own commits may
   // have moved head_ past it).
   int64_t read_through_ ABSL_GUARDED_BY(mu_) = 0;

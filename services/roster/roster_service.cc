@@ -243,8 +243,8 @@ class RosterCore {
                                                           "terms_effective_date"));
       if (terms_from < today) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "terms_effective_date: ", periods::FormatIsoDate(terms_from),
-            " is before today (", periods::FormatIsoDate(today),
+            "terms_effective_date: ", periods::FormatIsoDate(terms_from), " is before today (",
+            periods::FormatIsoDate(today),
             ", UTC): a change of time zone or currency applies from today or a later day, so "
             "that days already recorded and paid keep theirs"));
       }
@@ -908,11 +908,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
     fetching_ = true;
     server::Offload([this, after = position_, at_head = !positioned_ && at_head_] {
       absl::StatusOr<ChangePage> page = core_->ChangesFor(after, at_head, kPageSize);
+      // Read before taking mu_: the feed calls OnFeedAdvanced holding its lock.
+      const std::string feed_id = core_->feed().feed_id();
       std::optional<grpc::Status> done;
       {
         absl::MutexLock lock(&mu_);
         fetching_ = false;
-        Fetched(std::move(page));
+        Fetched(std::move(page), feed_id);
         done = MaybeFinishLocked();
       }
       // gRPC may run OnDone (and delete this) once Finish is called.
@@ -920,7 +922,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
     });
   }
 
-  void Fetched(absl::StatusOr<ChangePage> page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void Fetched(absl::StatusOr<ChangePage> page, const std::string& feed_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (failed_.has_value()) return;
     if (!page.ok()) {
       failed_ = ToGrpcStatus(page.status());
@@ -942,6 +945,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
       *response_.add_changes() = std::move(change);
     }
     response_.set_head_sequence(page->last_sequence);
+    response_.set_feed_id(feed_id);
     writing_ = true;
     StartWrite(&response_);
   }

@@ -508,9 +508,11 @@ absl::StatusOr<std::optional<periods::Date>> ChangeTerms(Transaction& tx,
   if (zone == team.time_zone() && currency == team.currency_code()) return std::nullopt;
   const std::string day_text = periods::FormatIsoDate(day);
   if (latest_from > day_text) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "team ", QuoteInput(team.id()), ": a change of time zone or currency is already "
-        "scheduled from ", latest_from, ", after ", day_text, "; change that one instead"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("team ", QuoteInput(team.id()),
+                     ": a change of time zone or currency is already "
+                     "scheduled from ",
+                     latest_from, ", after ", day_text, "; change that one instead"));
   }
   if (latest_from == day_text) {
     RETURN_IF_ERROR(tx.Execute("UPDATE team_terms SET time_zone = $3, currency_code = $4 "
@@ -556,11 +558,11 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
                         static_cast<int64_t>(team.sales_model()), manager_id,
                         Param::Bytes(settings), team.version(), create_us, update_us})
                 .status());
-        RETURN_IF_ERROR(tx.Execute("INSERT INTO team_terms (team_id, effective_from, time_zone, "
-                                   "currency_code) VALUES ($1, $2, $3, $4)",
-                                   {team.id(), kFirstTermsDay, team.time_zone(),
-                                    team.currency_code()})
-                            .status());
+        RETURN_IF_ERROR(
+            tx.Execute("INSERT INTO team_terms (team_id, effective_from, time_zone, "
+                       "currency_code) VALUES ($1, $2, $3, $4)",
+                       {team.id(), kFirstTermsDay, team.time_zone(), team.currency_code()})
+                .status());
         ASSIGN_OR_RETURN(
             sequence, AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, team),
                                    absl::FromUnixMicros(create_us)));
@@ -1140,6 +1142,17 @@ absl::StatusOr<int64_t> RosterStore::LastSequence() {
                    db_->Query("SELECT last_sequence FROM roster_change_log WHERE id = 1"));
   if (rows.empty()) return absl::InternalError("roster store: roster_change_log has no row");
   return rows.front().Int64(0);
+}
+
+absl::StatusOr<std::string> RosterStore::FeedId(absl::string_view proposed) {
+  RETURN_IF_ERROR(db_->Execute("UPDATE roster_change_log SET feed_id = $1 "
+                               "WHERE id = 1 AND feed_id = ''",
+                               {proposed})
+                      .status());
+  ASSIGN_OR_RETURN(ResultSet rows,
+                   db_->Query("SELECT feed_id FROM roster_change_log WHERE id = 1"));
+  if (rows.empty()) return absl::InternalError("roster store: roster_change_log has no row");
+  return rows.front().Text(0);
 }
 
 absl::StatusOr<int64_t> RosterStore::PruneChanges(absl::Time cutoff) {

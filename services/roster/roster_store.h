@@ -237,6 +237,10 @@ class RosterStore {
   // The newest sequence committed (0 before the first change).
   absl::StatusOr<int64_t> LastSequence();
 
+  // The change log's id: `proposed` if it had none yet (the first process
+  // to ask sets it), else the one set before.
+  absl::StatusOr<std::string> FeedId(absl::string_view proposed);
+
   // Deletes the changes committed before `cutoff`; returns the sequence the
   // log is pruned through afterwards.
   absl::StatusOr<int64_t> PruneChanges(absl::Time cutoff);
