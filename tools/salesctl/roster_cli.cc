@@ -468,11 +468,19 @@ void PrintTeam(const rosterpb::Team& team) {
     stage_lines.push_back(absl::StrCat(
         PadRight(absl::StrCat(Word(owner.stage()), ":"), stage_width), " ", Word(owner.role())));
   }
+  std::vector<std::string> terms_lines;
+  for (const auto& terms : team.terms()) {
+    terms_lines.push_back(absl::StrCat(
+        terms.has_effective_from() ? absl::StrCat("from ", FormatDate(terms.effective_from()))
+                                   : std::string("from the start"),
+        ": ", terms.time_zone(), ", ", terms.currency_code()));
+  }
   Fields()
       .Add("id", team.id())
       .Add("name", team.name())
       .Add("time_zone", team.time_zone())
       .Add("currency_code", team.currency_code())
+      .Add("terms", terms_lines.empty() ? "-" : absl::StrJoin(terms_lines, "\n"))
       .Add("sales_model", Word(team.sales_model()))
       .Add("manager_id", OrDash(team.manager_id()))
       .Add("expectation_policy", expectation)

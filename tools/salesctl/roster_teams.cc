@@ -178,6 +178,7 @@ int RunTeamUpdate(const std::vector<std::string>& args) {
         std::vector<absl::string_view> allowed(std::begin(kTeamFieldFlags),
                                                std::end(kTeamFieldFlags));
         allowed.push_back("expected_version");
+        allowed.push_back("effective_date");
         RETURN_IF_ERROR(CheckOnlyFlags(allowed));
         TeamUpdate update;
         ASSIGN_OR_RETURN(update.team_id, OneArgument(args, "TEAM_ID"));
@@ -208,6 +209,11 @@ int RunTeamUpdate(const std::vector<std::string>& args) {
         if (version.has_value()) team.set_version(*version);
         for (const std::string& path : update.patch.paths)
           request.mutable_update_mask()->add_paths(path);
+        // When a new zone or currency applies (default: today, UTC).
+        if (const std::optional<std::string> day = absl::GetFlag(FLAGS_effective_date)) {
+          ASSIGN_OR_RETURN(*request.mutable_terms_effective_date(),
+                           ParseDate(*day, "effective_date"));
+        }
         rosterpb::UpdateTeamResponse response;
         RETURN_IF_ERROR(roster.Call([&](auto& stub, auto* context) {
           return stub.UpdateTeam(context, request, &response);
@@ -226,9 +232,11 @@ SALESCTL_COMMAND({.name = "team-update",
                               "[--model MODEL] [--manager MEMBER_ID|none] "
                               "[--min_attainment_bps BPS] [--consecutive_periods N] "
                               "[--cadence AREA:DAYS,...|none] [--stages STAGE:ROLE,...] "
-                              "[--expected_version N] [--json]",
+                              "[--effective_date YYYY-MM-DD] [--expected_version N] [--json]",
                   .summary = "Change the fields given (they make the update mask) at the team's "
-                             "current version (read first) or at --expected_version.",
+                             "current version (read first) or at --expected_version; a new "
+                             "--time_zone or --currency applies from --effective_date (default "
+                             "today, UTC), earlier days keep theirs.",
                   .run = RunTeamUpdate});
 
 // ---- team-list ----
