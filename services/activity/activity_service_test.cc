@@ -1973,6 +1973,35 @@ TEST_P(ActivityRosterFeedTest, TheFeedPositionIsSavedAndAFollowerResumesAfterIt)
   EXPECT_EQ(follower_->applied_sequence(), head);
 }
 
+// A saved position the roster's log does not have (past its retention, or
+// from a roster restored from a backup): the roster says FAILED_PRECONDITION,
+// and the follower drops everything it cached and starts again at the head.
+TEST_P(ActivityRosterFeedTest, AFollowerWhosePositionTheRosterRefusesRebuildsFromTheHead) {
+  RecordAll({Act("cached", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(today_ - 2, 15))});
+  follower_.reset();
+  ASSERT_OK(clients::SaveRosterFeedPosition(harness_->db(), "activity", 1000000));
+  follower_ = StartFollower();
+  roster_client_->UseFeed(follower_.get());
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (follower_->state().rebuilds == 0 || !follower_->connected()) {
+    ASSERT_LT(absl::Now(), deadline) << "no rebuild: " << follower_->state().last_error;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(follower_->AwaitCaughtUp(absl::Seconds(10)));
+  ASSERT_OK_AND_ASSIGN(std::optional<int64_t> saved,
+                       clients::LoadRosterFeedPosition(harness_->db(), "activity"));
+  EXPECT_EQ(saved, follower_->state().head_sequence);
+  // Still served, and later changes are followed again.
+  ASSERT_OK(
+      roster_
+          ->MoveMember(ben_.id(), team_b_.id(), rosterpb::MEMBER_ROLE_MANAGER, roster_->Today() + 2)
+          .status());
+  RecordAll(
+      {Act("after-rebuild", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(roster_->Today() + 3, 15))});
+  ASSERT_OK_AND_ASSIGN(std::vector<activitypb::Activity> all, ListAll(admin_token_, ben_.id(), ""));
+  EXPECT_EQ(Find(all, "after-rebuild")->role(), rosterpb::MEMBER_ROLE_MANAGER);
+}
+
 TEST_P(ActivityRosterFeedTest, WhileTheRosterIsDownTheFeedShowsDisconnectedAndCachedMembersServe) {
   RecordAll({Act("cached", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(today_ - 2, 15))});
   roster_->Stop();
