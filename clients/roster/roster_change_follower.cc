@@ -75,9 +75,13 @@ void RosterChangeFollower::Run() {
     }
     absl::Status ended;
     if (!loaded) {
-      absl::StatusOr<std::optional<int64_t>> saved = options_.load_position();
+      absl::StatusOr<std::optional<RosterFeedPosition>> saved = options_.load_position();
       if (saved.ok()) {
-        position = *saved;
+        if (saved->has_value()) {
+          position = (*saved)->sequence;
+          absl::MutexLock lock(&mu_);
+          feed_id_ = (*saved)->feed_id;
+        }
         loaded = true;
       } else {
         ended = saved.status();
@@ -92,6 +96,7 @@ void RosterChangeFollower::Run() {
     if (absl::IsFailedPrecondition(ended)) {
       // Behind the retention or ahead of the roster: start over at the head.
       position.reset();
+      applied_.store(0, std::memory_order_release);
       absl::MutexLock lock(&mu_);
       ++state_.rebuilds;
       state_.applied_sequence = 0;
@@ -165,18 +170,21 @@ absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
       }
     }
     if (!failed.ok()) break;
-    if (first && rebuild && state().rebuilds > 0) {
-      // Everything derived before this head is suspect.
+    if (first && rebuild) {
+      // Everything cached or derived before this head is suspect.
       if (options_.rebuild) failed = options_.rebuild(response.head_sequence());
       if (!failed.ok()) break;
     }
     if (!response.changes().empty()) {
       failed = options_.apply(response.changes());
-      if (failed.ok()) failed = options_.save_position(response.changes().rbegin()->sequence());
+      if (failed.ok()) {
+        failed = options_.save_position(
+            {.sequence = response.changes().rbegin()->sequence(), .feed_id = feed_id()});
+      }
       if (!failed.ok()) break;
     } else if (first && rebuild) {
       // Starting at the head: that is the position from now on.
-      failed = options_.save_position(response.head_sequence());
+      failed = options_.save_position({.sequence = response.head_sequence(), .feed_id = feed_id()});
       if (!failed.ok()) break;
     }
     int64_t applied = applied_.load(std::memory_order_acquire);

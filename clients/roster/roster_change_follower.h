@@ -5,14 +5,15 @@
 // database), and resumes from it after any disconnect or restart, so that
 // every change is applied at least once and, because the position moves
 // only after `apply` returned OK, none is skipped. `apply` must therefore be
-// idempotent.
+// idempotent. Whenever it starts at the head (no position saved yet, or
+// after one of the cases below), `rebuild` runs first with that head, since
+// anything cached before may lag changes it will never be sent.
 //
 // When the roster answers FAILED_PRECONDITION (the saved position is past
 // the feed's retention, or ahead of a roster restored from a backup), or
 // names another change log than before (WatchRosterChangesResponse.feed_id),
-// `rebuild` runs with the head the follower restarts from: everything
-// derived before is suspect. With no saved position at all the follower
-// starts at the head without a rebuild (nothing was derived yet).
+// the follower starts again at the head: everything derived before is
+// suspect.
 //
 // The follower is healthy while its stream is open and it has heard from
 // the roster within idle_timeout (the roster beats about every 10 s); the
@@ -57,12 +58,19 @@ struct RosterFeedState {
   int64_t rebuilds = 0;
 };
 
+// Where a follower is in the feed: the newest change applied, and the
+// change log it belongs to (WatchRosterChangesResponse.feed_id).
+struct RosterFeedPosition {
+  int64_t sequence = 0;
+  std::string feed_id = "";
+};
+
 struct RosterChangeFollowerOptions {
   // Mints the bearer token (a service token).
   client::TokenFunction token = nullptr;
   // The position to resume from; nullopt: none saved yet.
-  std::function<absl::StatusOr<std::optional<int64_t>>()> load_position = nullptr;
-  std::function<absl::Status(int64_t sequence)> save_position = nullptr;
+  std::function<absl::StatusOr<std::optional<RosterFeedPosition>>()> load_position = nullptr;
+  std::function<absl::Status(const RosterFeedPosition& position)> save_position = nullptr;
   // Applies consecutive changes (idempotently). An error stops the stream;
   // the same changes come again after the reconnect pause.
   std::function<absl::Status(

@@ -29,8 +29,14 @@ constexpr size_t kMaxLocalEntries = 200000;
 // own messages, whoever cached them.
 // v2: values are labelled with the roster sequence they were read at
 // (common/cache/labelled_value.h).
-std::string MemberKey(absl::string_view id) { return absl::StrCat("roster-client:v2:member:", id); }
-std::string TeamKey(absl::string_view id) { return absl::StrCat("roster-client:v2:team:", id); }
+// The roster's change log (feed id) is part of the key: labels are sequences
+// of one log, and copies read from another are never compared with them.
+std::string MemberKey(absl::string_view feed, absl::string_view id) {
+  return absl::StrCat("roster-client:v2:", feed, ":member:", id);
+}
+std::string TeamKey(absl::string_view feed, absl::string_view id) {
+  return absl::StrCat("roster-client:v2:", feed, ":team:", id);
+}
 
 std::optional<periods::Date> OptionalDate(const salesteam::type::v1::Date& date, bool present) {
   if (!present) return std::nullopt;
@@ -155,9 +161,10 @@ struct GrpcRosterClient::Impl {
 
   // BatchGetMembers for `keys` (any number): labelled serialized members by
   // cache key.
-  absl::StatusOr<cache::CacheAside::ValuesByKey> LoadMembers(absl::Span<const std::string> keys) {
+  absl::StatusOr<cache::CacheAside::ValuesByKey> LoadMembers(absl::string_view feed,
+                                                             absl::Span<const std::string> keys) {
     cache::CacheAside::ValuesByKey values;
-    const size_t prefix = MemberKey("").size();
+    const size_t prefix = MemberKey(feed, "").size();
     for (size_t start = 0; start < keys.size(); start += kRosterBatchLimit) {
       rosterpb::BatchGetMembersRequest request;
       for (size_t i = start; i < keys.size() && i < start + kRosterBatchLimit; ++i) {
@@ -169,7 +176,7 @@ struct GrpcRosterClient::Impl {
       grpc::Status status = stub->BatchGetMembers(context.get(), request, &response);
       if (!status.ok()) return FromDownstreamStatus(status, "roster BatchGetMembers");
       for (const rosterpb::Member& member : response.members()) {
-        values.emplace(MemberKey(member.id()),
+        values.emplace(MemberKey(feed, member.id()),
                        cache::Labelled(response.roster_sequence(), member.SerializeAsString()));
       }
     }
@@ -192,15 +199,18 @@ struct GrpcRosterClient::Impl {
   // a change the roster has published (and so may have acknowledged to a
   // caller), because it lags or is reconnecting. When the roster cannot be
   // reached either, the lookup falls back on the caches.
-  bool MustReadThrough() {
-    if (follower == nullptr) return false;
-    const std::string feed_id = follower->feed_id();
-    if (feed_id.empty()) return false;
+  bool MustReadThrough(absl::string_view feed_id) {
+    if (follower == nullptr || feed_id.empty()) return false;
     absl::StatusOr<std::optional<double>> head = cache->ZScore(
         RosterChangeHeadKey(feed_id), kRosterChangeHeadMember, {.timeout = options.cache_timeout});
-    if (!head.ok() || !head->has_value()) return false;
+    // A head nobody can read (Redis away or restarted) may hide a change the
+    // roster acknowledged: slower, but never stale.
+    if (!head.ok() || !head->has_value()) return true;
     return static_cast<int64_t>(**head) > follower->applied_sequence();
   }
+
+  // The change log the follower follows ("" without one).
+  std::string Feed() const { return follower == nullptr ? std::string() : follower->feed_id(); }
 
   // The oldest label a copy of this member or team may carry.
   int64_t MemberFloor(absl::string_view id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -214,8 +224,8 @@ struct GrpcRosterClient::Impl {
 
   // The ids of `ids` without a current copy in the in-process cache, as
   // sorted unique cache keys; the others go into `lookup`.
-  std::vector<std::string> FromLocal(absl::Span<const std::string> ids, absl::Time now,
-                                     bool read_through, MemberLookup& lookup)
+  std::vector<std::string> FromLocal(absl::string_view feed, absl::Span<const std::string> ids,
+                                     absl::Time now, bool read_through, MemberLookup& lookup)
       ABSL_LOCKS_EXCLUDED(mu) {
     std::vector<std::string> keys;
     absl::MutexLock lock(&mu);
@@ -226,7 +236,7 @@ struct GrpcRosterClient::Impl {
           it->second.label >= MemberFloor(id)) {
         lookup.found.emplace(id, it->second.value);
       } else {
-        keys.push_back(MemberKey(id));
+        keys.push_back(MemberKey(feed, id));
       }
     }
     std::sort(keys.begin(), keys.end());
@@ -236,10 +246,10 @@ struct GrpcRosterClient::Impl {
 
   // Parses the labelled copies of `keys` into `lookup` and the local cache;
   // returns the keys whose copy is older than a change applied here.
-  std::vector<std::string> Accept(absl::Span<const std::string> keys,
+  std::vector<std::string> Accept(absl::string_view feed, absl::Span<const std::string> keys,
                                   const cache::CacheAside::ValuesByKey& values, absl::Time now,
                                   bool stale_ok, MemberLookup& lookup) ABSL_LOCKS_EXCLUDED(mu) {
-    const size_t prefix = MemberKey("").size();
+    const size_t prefix = MemberKey(feed, "").size();
     std::vector<std::string> stale;
     absl::MutexLock lock(&mu);
     if (members.size() > kMaxLocalEntries) members.clear();
@@ -296,6 +306,7 @@ void GrpcRosterClient::UseFeed(const RosterChangeFollower* follower) { impl_->fo
 
 absl::Status GrpcRosterClient::ApplyChanges(
     const google::protobuf::RepeatedPtrField<rosterpb::RosterChange>& changes) {
+  const std::string feed = impl_->Feed();
   std::vector<std::string> keys;
   {
     absl::MutexLock lock(&impl_->mu);
@@ -307,12 +318,12 @@ absl::Status GrpcRosterClient::ApplyChanges(
       if (!change.member_id().empty()) {
         raise(impl_->member_changed, change.member_id());
         impl_->members.erase(change.member_id());
-        keys.push_back(MemberKey(change.member_id()));
+        keys.push_back(MemberKey(feed, change.member_id()));
       }
       if (!change.team_id().empty()) {
         raise(impl_->team_changed, change.team_id());
         impl_->teams.erase(change.team_id());
-        keys.push_back(TeamKey(change.team_id()));
+        keys.push_back(TeamKey(feed, change.team_id()));
       }
     }
   }
@@ -335,63 +346,75 @@ absl::Status GrpcRosterClient::Rebuild(int64_t head) {
 MemberLookup GrpcRosterClient::GetMembers(absl::Span<const std::string> ids) {
   MemberLookup lookup;
   const absl::Time now = impl_->options.clock();
-  bool read_through = impl_->MustReadThrough();
-  std::vector<std::string> keys = impl_->FromLocal(ids, now, read_through, lookup);
+  const std::string feed = impl_->Feed();
+  bool read_through = impl_->MustReadThrough(feed);
+  std::vector<std::string> keys = impl_->FromLocal(feed, ids, now, read_through, lookup);
   if (keys.empty()) return lookup;
-  auto load = [this](absl::Span<const std::string> missing) { return impl_->LoadMembers(missing); };
+  auto load = [this, &feed](absl::Span<const std::string> missing) {
+    return impl_->LoadMembers(feed, missing);
+  };
   absl::StatusOr<cache::CacheAside::ValuesByKey> values =
-      read_through ? impl_->LoadMembers(keys) : absl::UnavailableError("not reading through");
+      read_through ? impl_->LoadMembers(feed, keys) : absl::UnavailableError("not reading through");
   if (!values.ok()) {
     // Not reading through, or the roster did not answer: the caches, this
     // process's first.
     if (read_through) {
       read_through = false;
-      keys = impl_->FromLocal(ids, now, /*read_through=*/false, lookup);
+      keys = impl_->FromLocal(feed, ids, now, /*read_through=*/false, lookup);
       if (keys.empty()) return lookup;
     }
     values = impl_->cache_aside.GetOrLoadMany(keys, impl_->options.redis_ttl, load);
   }
-  const size_t prefix = MemberKey("").size();
+  const size_t prefix = MemberKey(feed, "").size();
   if (!values.ok()) {
     lookup.unavailable_reason = values.status();
     for (const std::string& key : keys) lookup.unavailable.insert(key.substr(prefix));
     return lookup;
   }
   const std::vector<std::string> stale =
-      impl_->Accept(keys, *values, now, /*stale_ok=*/read_through, lookup);
+      impl_->Accept(feed, keys, *values, now, /*stale_ok=*/read_through, lookup);
   if (stale.empty()) return lookup;
   // Copies older than a change applied here: the roster answers, and its
   // answer stands even if a lagging roster replica labels it lower.
   impl_->cache_aside.Invalidate(stale).IgnoreError();
-  absl::StatusOr<cache::CacheAside::ValuesByKey> fresh = impl_->LoadMembers(stale);
+  absl::StatusOr<cache::CacheAside::ValuesByKey> fresh = impl_->LoadMembers(feed, stale);
   if (!fresh.ok()) {
     lookup.unavailable_reason = fresh.status();
     for (const std::string& key : stale) lookup.unavailable.insert(key.substr(prefix));
     return lookup;
   }
-  impl_->Accept(stale, *fresh, now, /*stale_ok=*/true, lookup);
+  impl_->Accept(feed, stale, *fresh, now, /*stale_ok=*/true, lookup);
   return lookup;
 }
 
 absl::StatusOr<std::shared_ptr<const RosterTeam>> GrpcRosterClient::GetTeam(
     absl::string_view team_id) {
   const absl::Time now = impl_->options.clock();
-  bool read_through = impl_->MustReadThrough();
-  if (!read_through) {
+  const std::string feed = impl_->Feed();
+  bool read_through = impl_->MustReadThrough(feed);
+  auto local = [&]() -> std::shared_ptr<const RosterTeam> {
     absl::MutexLock lock(&impl_->mu);
     auto it = impl_->teams.find(team_id);
     if (it != impl_->teams.end() && it->second.expires > now &&
         it->second.label >= impl_->TeamFloor(team_id)) {
       return it->second.value;
     }
+    return nullptr;
+  };
+  if (!read_through) {
+    if (std::shared_ptr<const RosterTeam> team = local()) return team;
   }
-  const std::string key = TeamKey(team_id);
+  const std::string key = TeamKey(feed, team_id);
   auto load = [&]() { return impl_->LoadTeam(team_id); };
   absl::StatusOr<std::string> loaded =
       read_through ? load() : absl::UnavailableError("not reading through");
   if (!loaded.ok()) {
-    // Not reading through, or the roster did not answer: the caches.
-    read_through = false;
+    // Not reading through, or the roster did not answer: the caches, this
+    // process's first.
+    if (read_through) {
+      read_through = false;
+      if (std::shared_ptr<const RosterTeam> team = local()) return team;
+    }
     loaded = impl_->cache_aside.GetOrLoad(key, impl_->options.redis_ttl, load);
   }
   ASSIGN_OR_RETURN(std::string stored, std::move(loaded));

@@ -40,10 +40,12 @@ FeedMetrics& Metrics() {
                           "the newest roster change the roster reported"),
         registry.AddGauge("salesteam_roster_feed_lag",
                           "roster changes reported but not yet applied here"),
-        registry.AddGauge("salesteam_roster_feed_reconnects_total",
+        registry.AddGauge("salesteam_roster_feed_reconnects",
                           "times the roster change stream was reopened"),
-        registry.AddGauge("salesteam_roster_feed_rebuilds_total",
-                          "times the feed position was lost (retention) and caches dropped"),
+        registry.AddGauge(
+            "salesteam_roster_feed_rebuilds",
+            "times the follower started again at the head (position past the retention, ahead of "
+            "the roster, or of another change log) and dropped its caches"),
     };
   }();
   return *metrics;
@@ -70,23 +72,27 @@ void Report(const RosterFeedState& state) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<int64_t>> LoadRosterFeedPosition(store::Database& db,
-                                                              absl::string_view consumer) {
+absl::StatusOr<std::optional<RosterFeedPosition>> LoadRosterFeedPosition(
+    store::Database& db, absl::string_view consumer) {
   ASSIGN_OR_RETURN(
       store::ResultSet rows,
-      db.Query("SELECT sequence FROM roster_feed_position WHERE consumer = $1", {consumer}));
-  if (rows.empty()) return std::optional<int64_t>();
-  ASSIGN_OR_RETURN(int64_t sequence, rows.front().Int64(0));
-  return std::optional<int64_t>(sequence);
+      db.Query("SELECT sequence, feed_id FROM roster_feed_position WHERE consumer = $1",
+               {consumer}));
+  if (rows.empty()) return std::optional<RosterFeedPosition>();
+  RosterFeedPosition position;
+  ASSIGN_OR_RETURN(position.sequence, rows.front().Int64(0));
+  ASSIGN_OR_RETURN(position.feed_id, rows.front().Text(1));
+  return std::optional<RosterFeedPosition>(std::move(position));
 }
 
 absl::Status SaveRosterFeedPosition(store::Database& db, absl::string_view consumer,
-                                    int64_t sequence) {
+                                    const RosterFeedPosition& position) {
   return db
       .Execute(
-          "INSERT INTO roster_feed_position (consumer, sequence) VALUES ($1, $2) "
-          "ON CONFLICT (consumer) DO UPDATE SET sequence = excluded.sequence",
-          {consumer, sequence})
+          "INSERT INTO roster_feed_position (consumer, sequence, feed_id) VALUES ($1, $2, $3) "
+          "ON CONFLICT (consumer) DO UPDATE SET sequence = excluded.sequence, "
+          "feed_id = excluded.feed_id",
+          {consumer, position.sequence, position.feed_id})
       .status();
 }
 
@@ -103,16 +109,17 @@ absl::StatusOr<std::unique_ptr<FollowedRosterClient>> FollowedRosterClientFromFl
   GrpcRosterClient* client = followed->client.get();
   const std::string name(consumer);
   followed->follower = std::make_unique<RosterChangeFollower>(
-      channel,
-      RosterChangeFollowerOptions{
-          .token = std::move(token),
-          .load_position = [db, name] { return LoadRosterFeedPosition(*db, name); },
-          .save_position =
-              [db, name](int64_t sequence) { return SaveRosterFeedPosition(*db, name, sequence); },
-          .apply = [client](const auto& changes) { return client->ApplyChanges(changes); },
-          .rebuild = [client](int64_t head) { return client->Rebuild(head); },
-          .on_state = Report,
-      });
+      channel, RosterChangeFollowerOptions{
+                   .token = std::move(token),
+                   .load_position = [db, name] { return LoadRosterFeedPosition(*db, name); },
+                   .save_position =
+                       [db, name](const RosterFeedPosition& position) {
+                         return SaveRosterFeedPosition(*db, name, position);
+                       },
+                   .apply = [client](const auto& changes) { return client->ApplyChanges(changes); },
+                   .rebuild = [client](int64_t head) { return client->Rebuild(head); },
+                   .on_state = Report,
+               });
   client->UseFeed(followed->follower.get());
   followed->follower->Start();
   const absl::Duration wait = absl::GetFlag(FLAGS_roster_feed_catch_up);

@@ -4,7 +4,7 @@
 // (table roster_feed_position, which the service's migrations create; see
 // docs/adding-a-service.md), reported as metrics
 // (salesteam_roster_feed_connected, _applied_sequence, _head_sequence,
-// _lag, _reconnects_total, _rebuilds_total), as a line of GET /healthz while
+// _lag, _reconnects, _rebuilds), as a line of GET /healthz while
 // the feed is down, and as log events. Flags: --roster_feed (default on) and
 // --roster_feed_catch_up (how long startup waits for the backlog).
 #ifndef SALESTEAM_CLIENTS_ROSTER_ROSTER_FEED_H_
@@ -28,11 +28,11 @@ struct FollowedRosterClient {
   std::unique_ptr<RosterChangeFollower> follower;
 };
 
-// The position rows of `consumer` in `db`.
-absl::StatusOr<std::optional<int64_t>> LoadRosterFeedPosition(store::Database& db,
-                                                              absl::string_view consumer);
+// The position row of `consumer` in `db`.
+absl::StatusOr<std::optional<RosterFeedPosition>> LoadRosterFeedPosition(
+    store::Database& db, absl::string_view consumer);
 absl::Status SaveRosterFeedPosition(store::Database& db, absl::string_view consumer,
-                                    int64_t sequence);
+                                    const RosterFeedPosition& position);
 
 // Builds the client and, unless --roster_feed=false, starts following and
 // waits up to --roster_feed_catch_up for the backlog (a roster that cannot

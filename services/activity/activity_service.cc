@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -167,8 +168,12 @@ class ActivityCore {
     std::vector<DailyTotals> rows;
     rows.reserve(member_rows.size());
     std::optional<Date> first_day;
+    absl::flat_hash_map<std::string, std::shared_ptr<const TeamFacts>> teams;
     for (MemberDailyTotals& row : member_rows) {
-      ASSIGN_OR_RETURN(std::shared_ptr<const TeamFacts> team, Team(row.team_id));
+      std::shared_ptr<const TeamFacts>& team = teams[row.team_id];
+      if (team == nullptr) {
+        ASSIGN_OR_RETURN(team, Team(row.team_id));
+      }
       const std::string day_currency = team->TermsOn(row.totals.day).currency_code;
       if (!first_day.has_value()) {
         currency = day_currency;

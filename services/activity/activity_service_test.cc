@@ -510,8 +510,8 @@ class ActivityRosterFeedTest : public ActivityServiceTest {
             .token = [this] { return tokens_->Token(); },
             .load_position = [db] { return clients::LoadRosterFeedPosition(*db, "activity"); },
             .save_position =
-                [db](int64_t sequence) {
-                  return clients::SaveRosterFeedPosition(*db, "activity", sequence);
+                [db](const clients::RosterFeedPosition& position) {
+                  return clients::SaveRosterFeedPosition(*db, "activity", position);
                 },
             .apply =
                 [client, on_apply](const auto& changes) {
@@ -1943,9 +1943,11 @@ TEST_P(ActivityRosterFeedTest, TheFeedPositionIsSavedAndAFollowerResumesAfterIt)
     absl::SleepFor(absl::Milliseconds(10));
   }
   follower_.reset();
-  ASSERT_OK_AND_ASSIGN(std::optional<int64_t> saved,
+  ASSERT_OK_AND_ASSIGN(std::optional<clients::RosterFeedPosition> position,
                        clients::LoadRosterFeedPosition(harness_->db(), "activity"));
-  ASSERT_TRUE(saved.has_value());
+  ASSERT_TRUE(position.has_value());
+  ASSERT_FALSE(position->feed_id.empty());
+  const std::optional<int64_t> saved = position->sequence;
   ASSERT_GT(*saved, 0);
 
   // A restarted follower starts after the saved position: it applies only
@@ -1979,7 +1981,8 @@ TEST_P(ActivityRosterFeedTest, TheFeedPositionIsSavedAndAFollowerResumesAfterIt)
 TEST_P(ActivityRosterFeedTest, AFollowerWhosePositionTheRosterRefusesRebuildsFromTheHead) {
   RecordAll({Act("cached", ben_.id(), ACTIVITY_TYPE_CALL_MADE, At(today_ - 2, 15))});
   follower_.reset();
-  ASSERT_OK(clients::SaveRosterFeedPosition(harness_->db(), "activity", 1000000));
+  ASSERT_OK(clients::SaveRosterFeedPosition(harness_->db(), "activity",
+                                            {.sequence = 1000000, .feed_id = "another-log"}));
   follower_ = StartFollower();
   roster_client_->UseFeed(follower_.get());
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
@@ -1988,9 +1991,11 @@ TEST_P(ActivityRosterFeedTest, AFollowerWhosePositionTheRosterRefusesRebuildsFro
     absl::SleepFor(absl::Milliseconds(10));
   }
   ASSERT_TRUE(follower_->AwaitCaughtUp(absl::Seconds(10)));
-  ASSERT_OK_AND_ASSIGN(std::optional<int64_t> saved,
+  ASSERT_OK_AND_ASSIGN(std::optional<clients::RosterFeedPosition> saved,
                        clients::LoadRosterFeedPosition(harness_->db(), "activity"));
-  EXPECT_EQ(saved, follower_->state().head_sequence);
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(saved->sequence, follower_->state().head_sequence);
+  EXPECT_EQ(saved->feed_id, follower_->feed_id());
   // Still served, and later changes are followed again.
   ASSERT_OK(
       roster_

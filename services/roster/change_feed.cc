@@ -49,7 +49,9 @@ void ChangeFeed::Start() {
   // is known before the first cached copy is judged; then the head.
   while (CatchUp()) {
   }
-  Publish(head());
+  // Set, not raised: a database restored from a backup has an older head
+  // than Redis remembers, and clients would read through until it passed it.
+  Publish(head(), /*raise_only=*/false);
   poller_ = std::thread([this] { Run(); });
 }
 
@@ -129,16 +131,16 @@ void ChangeFeed::AdvanceLocked(int64_t sequence) {
   for (Subscriber* subscriber : subscribers_) subscriber->OnFeedAdvanced(head_, false);
 }
 
-void ChangeFeed::Publish(int64_t sequence) {
+void ChangeFeed::Publish(int64_t sequence, bool raise_only) {
   if (cache_ == nullptr) return;
   const std::string id = feed_id();
   if (id.empty()) return;
-  // Best effort: without Redis, clients fall back on their feed alone.
-  cache_
-      ->Execute({"ZADD", clients::RosterChangeHeadKey(id), "GT", absl::StrCat(sequence),
-                 std::string(clients::kRosterChangeHeadMember)},
-                {.timeout = options_.cache_timeout})
-      .IgnoreError();
+  cache::Command command = {"ZADD", clients::RosterChangeHeadKey(id)};
+  if (raise_only) command.push_back("GT");
+  command.push_back(absl::StrCat(sequence));
+  command.push_back(std::string(clients::kRosterChangeHeadMember));
+  // Best effort: a client that cannot read the head reads the roster itself.
+  cache_->Execute(command, {.timeout = options_.cache_timeout}).IgnoreError();
 }
 
 void ChangeFeed::Run() {
@@ -154,6 +156,9 @@ void ChangeFeed::Run() {
     // Other replicas' writes (they published their heads themselves).
     while (CatchUp()) {
     }
+    // Again each round: a publish that failed (Redis slow or away) is made
+    // good within a poll.
+    Publish(head());
     const absl::Time now = options_.clock();
     if (now >= next_heartbeat) {
       next_heartbeat = now + options_.heartbeat_interval;

@@ -97,7 +97,8 @@ class ChangeFeed {
   void Record(const CommittedChange& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Raises the head to `sequence` (if higher) and wakes the subscribers.
   void AdvanceLocked(int64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Publish(int64_t sequence) ABSL_LOCKS_EXCLUDED(mu_);
+  // Raises (or, with raise_only false, sets) the head in Redis.
+  void Publish(int64_t sequence, bool raise_only = true) ABSL_LOCKS_EXCLUDED(mu_);
   // Reads (or sets) the change log's id when it is not known yet.
   void LoadFeedId() ABSL_LOCKS_EXCLUDED(mu_);
 

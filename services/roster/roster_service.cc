@@ -124,11 +124,15 @@ class RosterCore {
   // The changes after `after` (the head's sequence when `at_head`) for a
   // watcher, each member resolved as of today; FAILED_PRECONDITION when
   // `after` is outside the retained log.
-  absl::StatusOr<ChangePage> ChangesFor(int64_t after, bool at_head, int limit) {
+  absl::StatusOr<ChangePage> ChangesFor(int64_t after, bool at_head, bool from_oldest, int limit) {
     if (at_head) {
       ASSIGN_OR_RETURN(after, store_.LastSequence());
     }
     ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(after, limit));
+    if (from_oldest && after < page.pruned_through) {
+      after = page.pruned_through;
+      ASSIGN_OR_RETURN(page, store_.ReadChanges(after, limit));
+    }
     if (after < page.pruned_through) {
       return absl::FailedPreconditionError(
           absl::StrCat("after_sequence ", after,
@@ -210,12 +214,25 @@ class RosterCore {
     ASSIGN_OR_RETURN(rosterpb::Team team, store_.GetTeam(patch.id()));
     if (team.version() != patch.version())
       return StaleVersionError("team", team.id(), team.version(), patch.version());
+    const periods::Date today = Today();
+    // What readers were shown: today's zone and currency. Sending those back
+    // (a whole team, no mask) changes nothing, even with a later change
+    // scheduled (the stored team carries the latest terms).
+    rosterpb::Team shown = team;
+    ResolveTermsAsOf(shown, today);
+    bool terms_given = false;
     const rosterpb::SalesModel old_model = team.sales_model();
     bool ownership_given = false;
     for (const std::string& path : paths) {
       if (path == "name") team.set_name(patch.name());
-      if (path == "time_zone") team.set_time_zone(patch.time_zone());
-      if (path == "currency_code") team.set_currency_code(patch.currency_code());
+      if (path == "time_zone" && patch.time_zone() != shown.time_zone()) {
+        team.set_time_zone(patch.time_zone());
+        terms_given = true;
+      }
+      if (path == "currency_code" && patch.currency_code() != shown.currency_code()) {
+        team.set_currency_code(patch.currency_code());
+        terms_given = true;
+      }
       if (path == "sales_model") team.set_sales_model(patch.sales_model());
       if (path == "manager_id") team.set_manager_id(patch.manager_id());
       if (path == "expectation_policy") {
@@ -235,20 +252,7 @@ class RosterCore {
       RETURN_IF_ERROR(ValidateId(team.manager_id(), "team.manager_id"));
     const bool manager_changed = std::find(paths.begin(), paths.end(), "manager_id") != paths.end();
     const bool model_changed = team.sales_model() != old_model;
-    const periods::Date today = Today();
-    // A new zone or currency applies from a day on; days before keep theirs.
-    periods::Date terms_from = today;
-    if (request.has_terms_effective_date()) {
-      ASSIGN_OR_RETURN(terms_from, periods::DateFromProto(request.terms_effective_date(),
-                                                          "terms_effective_date"));
-      if (terms_from < today) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "terms_effective_date: ", periods::FormatIsoDate(terms_from), " is before today (",
-            periods::FormatIsoDate(today),
-            ", UTC): a change of time zone or currency applies from today or a later day, so "
-            "that days already recorded and paid keep theirs"));
-      }
-    }
+    ASSIGN_OR_RETURN(periods::Date terms_from, TermsEffectiveDate(request, shown, terms_given));
     // Checked inside the update's transaction (see TeamCheck in roster_store.h).
     auto check = [&](const std::vector<TeamAssignment>& assignments,
                      const std::optional<rosterpb::Member>& manager) -> absl::Status {
@@ -669,6 +673,33 @@ class RosterCore {
   }
 
  private:
+  // The first day a new zone or currency applies: terms_effective_date, by
+  // default and at the earliest the team's tomorrow (in its zone today), so
+  // that no day that may already hold recorded money changes currency.
+  absl::StatusOr<periods::Date> TermsEffectiveDate(const v1::UpdateTeamRequest& request,
+                                                   const rosterpb::Team& shown,
+                                                   bool terms_given) const {
+    absl::TimeZone zone = absl::UTCTimeZone();
+    if (!absl::LoadTimeZone(shown.time_zone(), &zone)) zone = absl::UTCTimeZone();
+    const periods::Date tomorrow = absl::ToCivilDay(Now(), zone) + 1;
+    if (!request.has_terms_effective_date()) return tomorrow;
+    if (!terms_given) {
+      return absl::InvalidArgumentError(
+          "terms_effective_date: applies only to a change of time_zone or currency_code, and "
+          "the request changes neither");
+    }
+    ASSIGN_OR_RETURN(periods::Date day, periods::DateFromProto(request.terms_effective_date(),
+                                                               "terms_effective_date"));
+    if (day < tomorrow) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "terms_effective_date: ", periods::FormatIsoDate(day), " is not after the team's today (",
+          periods::FormatIsoDate(tomorrow - 1), " in ", shown.time_zone(),
+          "): a new time zone or currency applies from a later day, so that days that may "
+          "already hold recorded activity and pay keep theirs"));
+    }
+    return day;
+  }
+
   // The clock, to the microsecond: what the database keeps of an instant, so
   // that a written time reads back equal.
   absl::Time Now() const { return absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())); }
@@ -857,7 +888,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
   static constexpr int kPageSize = 500;
 
   WatchReactor(RosterCore* core, const v1::WatchRosterChangesRequest& request)
-      : core_(core), position_(request.after_sequence()), at_head_(request.start_at_head()) {}
+      : core_(core),
+        position_(request.after_sequence()),
+        at_head_(request.start_at_head()),
+        from_oldest_(request.from_oldest_retained()) {}
 
   // After construction (the feed may call back at once).
   void Begin() {
@@ -906,8 +940,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
     if (finished_ || fetching_ || writing_ || failed_.has_value()) return;
     if (positioned_ && position_ >= known_head_ && !heartbeat_due_) return;
     fetching_ = true;
-    server::Offload([this, after = position_, at_head = !positioned_ && at_head_] {
-      absl::StatusOr<ChangePage> page = core_->ChangesFor(after, at_head, kPageSize);
+    server::Offload([this, after = position_, at_head = !positioned_ && at_head_,
+                     from_oldest = !positioned_ && from_oldest_] {
+      absl::StatusOr<ChangePage> page = core_->ChangesFor(after, at_head, from_oldest, kPageSize);
       // Read before taking mu_: the feed calls OnFeedAdvanced holding its lock.
       const std::string feed_id = core_->feed().feed_id();
       std::optional<grpc::Status> done;
@@ -961,6 +996,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchRosterChange
   absl::Mutex mu_;
   int64_t position_ ABSL_GUARDED_BY(mu_);
   const bool at_head_;
+  const bool from_oldest_;
   bool positioned_ ABSL_GUARDED_BY(mu_) = false;
   int64_t known_head_ ABSL_GUARDED_BY(mu_) = 0;
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;

@@ -717,16 +717,43 @@ TEST_P(RosterServiceTest, UpdateTeamChangesOnlyTheMaskedFieldsAndBumpsTheVersion
   change.set_name("not in the mask either");
   ASSERT_OK_AND_ASSIGN(rosterpb::Team updated,
                        UpdateTeam(admin_token_, change, {"currency_code", "expectation_policy"}));
-  EXPECT_EQ(updated.currency_code(), "CHF");
+  // A new currency applies from the team's tomorrow: today shows the old.
+  EXPECT_EQ(updated.currency_code(), "EUR");
+  ASSERT_EQ(updated.terms_size(), 2);
+  EXPECT_EQ(updated.terms(1).currency_code(), "CHF");
+  EXPECT_EQ(updated.terms(1).effective_from().day(), 16);
   EXPECT_EQ(updated.expectation_policy().min_attainment_bps(), 9500);
   EXPECT_EQ(updated.name(), "Team A renamed");
   EXPECT_EQ(updated.version(), 3);
 
   ASSERT_OK_AND_ASSIGN(rosterpb::Team read, GetTeam(rep_a_token_, team_a_.id()));
   EXPECT_EQ(read.name(), "Team A renamed");
-  EXPECT_EQ(read.currency_code(), "CHF");
+  EXPECT_EQ(read.currency_code(), "EUR");
+  EXPECT_EQ(read.terms_size(), 2);
   EXPECT_EQ(read.time_zone(), "Europe/Berlin");
   EXPECT_EQ(read.version(), 3);
+}
+
+TEST_P(RosterServiceTest, SendingBackTheWholeTeamAsReadChangesNoTermsEvenWithAChangeScheduled) {
+  rosterpb::Team change = team_a_;
+  change.set_currency_code("CHF");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team scheduled, UpdateTeam(admin_token_, change, {}));
+  ASSERT_EQ(scheduled.terms_size(), 2);
+  // A dashboard sends the team as it read it (today's EUR), renamed.
+  rosterpb::Team whole = scheduled;
+  whole.set_name("Renamed with everything");
+  ASSERT_OK_AND_ASSIGN(rosterpb::Team renamed, UpdateTeam(admin_token_, whole, {"*"}));
+  EXPECT_EQ(renamed.name(), "Renamed with everything");
+  ASSERT_EQ(renamed.terms_size(), 2);
+  EXPECT_EQ(renamed.terms(1).currency_code(), "CHF");
+
+  rosterpb::UpdateTeamRequest dated;
+  *dated.mutable_team() = renamed;
+  dated.mutable_team()->set_name("Dated but no new terms");
+  *dated.mutable_terms_effective_date() = Day(2026, 8, 1);
+  dated.mutable_update_mask()->add_paths("name");
+  EXPECT_THAT(Call(&rosterpb::RosterService::Stub::UpdateTeam, admin_token_, dated),
+              StatusIs(kInvalidArgument, HasSubstr("terms_effective_date")));
 }
 
 TEST_P(RosterServiceTest, UpdateTeamWithAStaleVersionIsAbortedAndChangesNothing) {

@@ -563,9 +563,12 @@ absl::Status RosterStore::InsertTeam(const rosterpb::Team& team,
                        "currency_code) VALUES ($1, $2, $3, $4)",
                        {team.id(), kFirstTermsDay, team.time_zone(), team.currency_code()})
                 .status());
+        rosterpb::Team created = team;
+        RETURN_IF_ERROR(AttachTerms(tx, created));
         ASSIGN_OR_RETURN(
-            sequence, AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, team),
-                                   absl::FromUnixMicros(create_us)));
+            sequence,
+            AppendChange(tx, TeamChange(rosterpb::ROSTER_CHANGE_KIND_TEAM_CREATED, created),
+                         absl::FromUnixMicros(create_us)));
         return absl::OkStatus();
       },
       kCheckedWrite);

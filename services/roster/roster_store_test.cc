@@ -1051,7 +1051,11 @@ TEST_P(RosterStoreTest, CreatingATeamAppendsTeamCreatedWithTheTeamAndNoEffective
   EXPECT_EQ(change.team_id(), "tm_a");
   EXPECT_EQ(change.member_id(), "");
   EXPECT_FALSE(change.has_effective_date()) << Iso(change.effective_date());
-  EXPECT_THAT(change.team(), EqualsProto(MakeTeam("tm_a")));
+  rosterpb::Team expected = MakeTeam("tm_a");
+  rosterpb::TeamTerms& terms = *expected.add_terms();  // its first terms
+  terms.set_time_zone(expected.time_zone());
+  terms.set_currency_code(expected.currency_code());
+  EXPECT_THAT(change.team(), EqualsProto(expected));
   EXPECT_FALSE(change.has_member());
   EXPECT_THAT(change.commit_time(), EqualsProto(Ts(kCreated)));
   EXPECT_EQ(changes[1].sequence(), 2);

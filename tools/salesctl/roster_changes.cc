@@ -62,6 +62,8 @@ int RunRosterChanges(const std::vector<std::string>& args) {
         const bool follow = absl::GetFlag(FLAGS_follow);
         rosterpb::WatchRosterChangesRequest request;
         request.set_after_sequence(after.value_or(0));
+        // Without --after: from the oldest change kept.
+        request.set_from_oldest_retained(!after.has_value());
         return roster.Call([&](rosterpb::RosterService::Stub& stub, grpc::ClientContext* context) {
           // The backlog may take longer than one call's --timeout, and
           // --follow has no end.
