@@ -299,7 +299,9 @@ class ChangeStream {
   // The messages so far, once there are at least `count`.
   std::vector<rosterpb::WatchRosterChangesResponse> AwaitMessages(size_t count) {
     absl::MutexLock lock(&mu_);
-    const auto enough = [&] { return ended_ || messages_.size() >= count; };
+    const auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return ended_ || messages_.size() >= count;
+    };
     mu_.AwaitWithTimeout(absl::Condition(&enough), kFeedWait);
     return messages_;
   }
@@ -308,7 +310,9 @@ class ChangeStream {
   // `count`.
   std::vector<rosterpb::RosterChange> AwaitChanges(size_t count) {
     absl::MutexLock lock(&mu_);
-    const auto enough = [&] { return ended_ || changes_.size() >= count; };
+    const auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return ended_ || changes_.size() >= count;
+    };
     mu_.AwaitWithTimeout(absl::Condition(&enough), kFeedWait);
     return changes_;
   }
