@@ -127,7 +127,6 @@ void RosterChangeFollower::Run() {
 
 absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
   rosterpb::WatchRosterChangesRequest request;
-  const bool rebuild = !after.has_value();
   if (after.has_value()) {
     request.set_after_sequence(*after);
   } else {
@@ -154,59 +153,11 @@ absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
       stub_->stub->WatchRosterChanges(&context, request);
   rosterpb::WatchRosterChangesResponse response;
   absl::Status failed;
-  bool first = true;
-  while (reader->Read(&response)) {
-    {
-      absl::MutexLock lock(&mu_);
-      last_heard_ = absl::Now();
-      if (!response.feed_id().empty() && response.feed_id() != feed_id_) {
-        if (!feed_id_.empty()) {
-          // Another change log: its sequences are not the ones saved.
-          failed = absl::FailedPreconditionError(
-              absl::StrCat("the roster's change log is another one (", response.feed_id(), ", was ",
-                           feed_id_, ")"));
-        }
-        feed_id_ = response.feed_id();
-      }
-    }
-    if (!failed.ok()) break;
-    if (first && rebuild) {
-      // Everything cached or derived before this head is suspect.
-      if (options_.rebuild) failed = options_.rebuild(response.head_sequence());
-      if (!failed.ok()) break;
-    }
-    if (!response.changes().empty()) {
-      failed = options_.apply(response.changes());
-      if (failed.ok()) {
-        failed = options_.save_position(
-            {.sequence = response.changes().rbegin()->sequence(), .feed_id = feed_id()});
-      }
-      if (!failed.ok()) break;
-    } else if (first && rebuild) {
-      // Starting at the head: that is the position from now on.
-      failed = options_.save_position({.sequence = response.head_sequence(), .feed_id = feed_id()});
-      if (!failed.ok()) break;
-    }
-    int64_t applied = applied_.load(std::memory_order_acquire);
-    if (!response.changes().empty()) {
-      applied = response.changes().rbegin()->sequence();
-    } else if (first && rebuild) {
-      applied = response.head_sequence();
-    }
-    applied_.store(applied, std::memory_order_release);
-    {
-      absl::MutexLock lock(&mu_);
-      state_.applied_sequence = applied;
-      state_.head_sequence = std::max(state_.head_sequence, response.head_sequence());
-      if (!state_.connected) {
-        state_.connected = true;
-        state_.last_error.clear();
-        connected_.store(true, std::memory_order_release);
-      }
-      if (applied >= response.head_sequence()) caught_up_ = true;
-    }
-    Publish();
-    first = false;
+  // Starting at the head: the first message is the position from now on.
+  bool at_head = !after.has_value();
+  while (failed.ok() && reader->Read(&response)) {
+    failed = Take(response, at_head);
+    at_head = false;
   }
   if (!failed.ok()) context.TryCancel();
   grpc::Status status = reader->Finish();
@@ -217,6 +168,49 @@ absl::Status RosterChangeFollower::Follow(std::optional<int64_t> after) {
   if (!failed.ok()) return failed;
   if (status.ok()) return absl::UnavailableError("the roster ended the change stream");
   return FromDownstreamStatus(status, "roster WatchRosterChanges");
+}
+
+absl::Status RosterChangeFollower::CheckFeedId(absl::string_view feed_id) {
+  absl::MutexLock lock(&mu_);
+  last_heard_ = absl::Now();
+  if (feed_id.empty() || feed_id == feed_id_) return absl::OkStatus();
+  const std::string before = std::exchange(feed_id_, std::string(feed_id));
+  if (before.empty()) return absl::OkStatus();
+  // Another change log: its sequences are not the ones saved.
+  return absl::FailedPreconditionError(
+      absl::StrCat("the roster's change log is another one (", feed_id, ", was ", before, ")"));
+}
+
+absl::Status RosterChangeFollower::Take(const rosterpb::WatchRosterChangesResponse& response,
+                                        bool at_head) {
+  RETURN_IF_ERROR(CheckFeedId(response.feed_id()));
+  int64_t applied = applied_.load(std::memory_order_acquire);
+  if (at_head) {
+    // Everything cached or derived before this head is suspect.
+    if (options_.rebuild) RETURN_IF_ERROR(options_.rebuild(response.head_sequence()));
+    applied = response.head_sequence();
+  }
+  if (!response.changes().empty()) {
+    RETURN_IF_ERROR(options_.apply(response.changes()));
+    applied = response.changes().rbegin()->sequence();
+  }
+  if (at_head || !response.changes().empty()) {
+    RETURN_IF_ERROR(options_.save_position({.sequence = applied, .feed_id = feed_id()}));
+  }
+  applied_.store(applied, std::memory_order_release);
+  {
+    absl::MutexLock lock(&mu_);
+    state_.applied_sequence = applied;
+    state_.head_sequence = std::max(state_.head_sequence, response.head_sequence());
+    if (!state_.connected) {
+      state_.connected = true;
+      state_.last_error.clear();
+      connected_.store(true, std::memory_order_release);
+    }
+    if (applied >= response.head_sequence()) caught_up_ = true;
+  }
+  Publish();
+  return absl::OkStatus();
 }
 
 void RosterChangeFollower::Watchdog() {

@@ -33,6 +33,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -113,6 +114,13 @@ class RosterChangeFollower {
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   // One stream from `after` (or the head); returns why it ended.
   absl::Status Follow(std::optional<int64_t> after) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies one message: rebuild (starting at the head), apply, save, then
+  // the state; an error ends the stream with the position unmoved.
+  absl::Status Take(const roster::v1::WatchRosterChangesResponse& response, bool at_head)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // FAILED_PRECONDITION when the message names another change log than the
+  // one followed so far.
+  absl::Status CheckFeedId(absl::string_view feed_id) ABSL_LOCKS_EXCLUDED(mu_);
   void Watchdog() ABSL_LOCKS_EXCLUDED(mu_);
   void Publish() ABSL_LOCKS_EXCLUDED(mu_);
 
