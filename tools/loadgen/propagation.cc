@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/config.h"
+#include "common/status.h"
 #include "common/time/date.h"
 #include "common/time/timestamp.h"
 #include "grpcpp/grpcpp.h"
@@ -104,7 +105,7 @@ class FeedWatch {
   ~FeedWatch() {
     context_->TryCancel();
     thread_.join();
-    reader_->Finish().ok();
+    reader_->Finish().ok();  // how it ended does not matter: it was cancelled
   }
   std::vector<double> delays_ms() {
     absl::MutexLock lock(&mu_);
@@ -119,29 +120,28 @@ class FeedWatch {
   std::vector<double> delays_ms_ ABSL_GUARDED_BY(mu_);
 };
 
-int Run() {
-  absl::StatusOr<auth::JwtSecret> secret = auth::LoadJwtSecret();
-  if (!secret.ok()) {
-    std::fprintf(stderr, "roster_propagation: %s\n", secret.status().ToString().c_str());
-    return 1;
-  }
+absl::StatusOr<Clients> Connect() {
+  ASSIGN_OR_RETURN(auth::JwtSecret secret, auth::LoadJwtSecret());
   Clients clients;
   clients.roster = rosterpb::RosterService::NewStub(
       grpc::CreateChannel(absl::GetFlag(FLAGS_roster_address), grpc::InsecureChannelCredentials()));
   clients.activity = activitypb::ActivityService::NewStub(grpc::CreateChannel(
       absl::GetFlag(FLAGS_activity_address), grpc::InsecureChannelCredentials()));
-  clients.admin_token = *auth::MintToken(
-      secret->value, {.subject = "propagation", .role = auth::Role::kAdmin, .teams = {}},
-      absl::Hours(2), absl::Now());
-  clients.service_token = *auth::MintToken(
-      secret->value, {.subject = "propagation", .role = auth::Role::kService, .teams = {}},
-      absl::Hours(2), absl::Now());
+  ASSIGN_OR_RETURN(
+      clients.admin_token,
+      auth::MintToken(secret.value,
+                      {.subject = "propagation", .role = auth::Role::kAdmin, .teams = {}},
+                      absl::Hours(2), absl::Now()));
+  ASSIGN_OR_RETURN(
+      clients.service_token,
+      auth::MintToken(secret.value,
+                      {.subject = "propagation", .role = auth::Role::kService, .teams = {}},
+                      absl::Hours(2), absl::Now()));
+  return clients;
+}
 
-  const periods::Date today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  const periods::Date day = today - 5;  // the activity day X
-  const periods::Date hired_before = today - 10;
-  const periods::Date hired_after = today - 3;
-
+// A new island team (UTC, USD) and a full-cycle rep in it hired on `hired`.
+grpc::Status CreateRep(Clients& clients, periods::Date hired, rosterpb::Member* rep) {
   rosterpb::CreateTeamRequest create_team;
   rosterpb::Team& team = *create_team.mutable_team();
   team.set_name(absl::StrCat("Propagation ", absl::ToUnixMicros(absl::Now())));
@@ -151,28 +151,70 @@ int Run() {
   team.mutable_expectation_policy()->set_min_attainment_bps(8000);
   team.mutable_expectation_policy()->set_consecutive_periods(2);
   rosterpb::CreateTeamResponse created_team;
-  if (grpc::Status s = clients.roster->CreateTeam(Context(clients.admin_token).get(), create_team,
-                                                  &created_team);
-      !s.ok()) {
-    return Fail("CreateTeam", s);
-  }
+  grpc::Status status =
+      clients.roster->CreateTeam(Context(clients.admin_token).get(), create_team, &created_team);
+  if (!status.ok()) return status;
   rosterpb::CreateMemberRequest create_member;
-  rosterpb::Member& rep = *create_member.mutable_member();
-  rep.set_name("Pat Propagation");
-  rep.set_email(absl::StrCat("pat.", absl::ToUnixMicros(absl::Now()), "@propagation.example"));
-  rep.set_value_tier(2);
-  periods::DateToProto(hired_before, rep.mutable_hire_date());
+  rosterpb::Member& member = *create_member.mutable_member();
+  member.set_name("Pat Propagation");
+  member.set_email(absl::StrCat("pat.", absl::ToUnixMicros(absl::Now()), "@propagation.example"));
+  member.set_value_tier(2);
+  periods::DateToProto(hired, member.mutable_hire_date());
   create_member.set_team_id(created_team.team().id());
   create_member.set_role(rosterpb::MEMBER_ROLE_FULL_CYCLE);
   rosterpb::CreateMemberResponse created_member;
-  if (grpc::Status s = clients.roster->CreateMember(Context(clients.admin_token).get(),
-                                                    create_member, &created_member);
-      !s.ok()) {
-    return Fail("CreateMember", s);
-  }
-  rosterpb::Member member = created_member.member();
+  status = clients.roster->CreateMember(Context(clients.admin_token).get(), create_member,
+                                        &created_member);
+  if (status.ok()) *rep = created_member.member();
+  return status;
+}
 
-  FeedWatch watch(clients.roster.get(), clients.admin_token);
+grpc::Status ChangeHireDate(Clients& clients, periods::Date hired, rosterpb::Member* member) {
+  rosterpb::UpdateMemberRequest update;
+  update.mutable_member()->set_id(member->id());
+  update.mutable_member()->set_version(member->version());
+  periods::DateToProto(hired, update.mutable_member()->mutable_hire_date());
+  update.mutable_update_mask()->add_paths("hire_date");
+  rosterpb::UpdateMemberResponse updated;
+  grpc::Status status =
+      clients.roster->UpdateMember(Context(clients.admin_token).get(), update, &updated);
+  if (status.ok()) *member = updated.member();
+  return status;
+}
+
+// Records a call of `member_id` at noon (UTC) of `day`; whether it was refused.
+absl::StatusOr<bool> RecordRefused(Clients& clients, const std::string& member_id,
+                                   periods::Date day, int64_t id) {
+  activitypb::RecordActivitiesRequest record;
+  activitypb::Activity& activity = *record.add_activities();
+  activity.set_activity_id(absl::StrCat("propagation-", member_id, "-", id));
+  activity.set_member_id(member_id);
+  activity.set_type(activitypb::ACTIVITY_TYPE_CALL_MADE);
+  periods::TimeToProto(absl::FromCivil(absl::CivilSecond(day) + 12 * 3600, absl::UTCTimeZone()),
+                       activity.mutable_occurred_at());
+  activitypb::RecordActivitiesResponse recorded;
+  grpc::Status status =
+      clients.activity->RecordActivities(Context(clients.service_token).get(), record, &recorded);
+  if (!status.ok()) return absl::UnavailableError(status.error_message());
+  return recorded.rejected_count() == 1;
+}
+
+int Run() {
+  absl::StatusOr<Clients> clients = Connect();
+  if (!clients.ok()) {
+    std::fprintf(stderr, "roster_propagation: %s\n", clients.status().ToString().c_str());
+    return 1;
+  }
+  const periods::Date today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  const periods::Date day = today - 5;  // the activity day X
+  const periods::Date hired_before = today - 10;
+  const periods::Date hired_after = today - 3;
+  rosterpb::Member member;
+  if (grpc::Status s = CreateRep(*clients, hired_before, &member); !s.ok()) {
+    return Fail("creating the team and rep", s);
+  }
+
+  FeedWatch watch(clients->roster.get(), clients->admin_token);
   std::vector<double> propagation_ms;
   int first_try = 0;
   int lost = 0;
@@ -180,38 +222,22 @@ int Run() {
   const int changes = absl::GetFlag(FLAGS_changes);
   for (int i = 0; i < changes; ++i) {
     const bool hired_later = i % 2 == 0;  // then activities on X are refused
-    rosterpb::UpdateMemberRequest update;
-    update.mutable_member()->set_id(member.id());
-    update.mutable_member()->set_version(member.version());
-    periods::DateToProto(hired_later ? hired_after : hired_before,
-                         update.mutable_member()->mutable_hire_date());
-    update.mutable_update_mask()->add_paths("hire_date");
-    rosterpb::UpdateMemberResponse updated;
     if (grpc::Status s =
-            clients.roster->UpdateMember(Context(clients.admin_token).get(), update, &updated);
+            ChangeHireDate(*clients, hired_later ? hired_after : hired_before, &member);
         !s.ok()) {
       return Fail("UpdateMember", s);
     }
     const absl::Time committed = absl::Now();
-    member = updated.member();
     bool reflected = false;
     for (int attempt = 0; !reflected; ++attempt) {
       if (absl::Now() - committed > absl::GetFlag(FLAGS_give_up)) break;
-      activitypb::RecordActivitiesRequest record;
-      activitypb::Activity& activity = *record.add_activities();
-      activity.set_activity_id(absl::StrCat("propagation-", member.id(), "-", next_id++));
-      activity.set_member_id(member.id());
-      activity.set_type(activitypb::ACTIVITY_TYPE_CALL_MADE);
-      periods::TimeToProto(absl::FromCivil(absl::CivilSecond(day) + 12 * 3600, absl::UTCTimeZone()),
-                           activity.mutable_occurred_at());
-      activitypb::RecordActivitiesResponse recorded;
-      if (grpc::Status s = clients.activity->RecordActivities(Context(clients.service_token).get(),
-                                                              record, &recorded);
-          !s.ok()) {
-        return Fail("RecordActivities", s);
+      absl::StatusOr<bool> refused = RecordRefused(*clients, member.id(), day, next_id++);
+      if (!refused.ok()) {
+        std::fprintf(stderr, "roster_propagation: RecordActivities: %s\n",
+                     refused.status().ToString().c_str());
+        return 1;
       }
-      const bool refused = recorded.rejected_count() == 1;
-      reflected = refused == hired_later;
+      reflected = *refused == hired_later;
       if (reflected) {
         propagation_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - committed));
         if (attempt == 0) ++first_try;
