@@ -2917,6 +2917,21 @@ TEST_P(RosterServiceTest, AnAfterSequenceOlderThanTheRetentionIsFailedPreconditi
   EXPECT_THAT(Sequences(stream->AwaitChanges(1)), ElementsAre(pruned_through + 1));
 }
 
+// For people reading the log (salesctl roster-changes): an old position
+// starts at the oldest change kept instead of failing.
+TEST_P(RosterServiceTest, FromOldestRetainedStartsAfterThePrunedChangesInsteadOfFailing) {
+  ASSERT_OK_AND_ASSIGN(const int64_t pruned_through,
+                       OtherReplica().PruneChanges(FixedNow() + absl::Seconds(1)));
+  ASSERT_EQ(pruned_through, kFixtureChanges);
+  ASSERT_OK(MoveMember(admin_token_, rep_a1_, team_a_.id(), rosterpb::MEMBER_ROLE_SALES_DEVELOPMENT,
+                       Day(2026, 6, 15))
+                .status());
+  rosterpb::WatchRosterChangesRequest request = WatchAfter(0);
+  request.set_from_oldest_retained(true);
+  std::unique_ptr<ChangeStream> stream = Watch(service_token_, request);
+  EXPECT_THAT(Sequences(stream->AwaitChanges(1)), ElementsAre(pruned_through + 1));
+}
+
 TEST_P(RosterServiceTest, TheFeedDeletesChangesOlderThanTheRetentionByTheServicesClock) {
   // A change three days after the fixture's, then eight days after them:
   // only the fixture's are past the retention (seven days).
