@@ -431,6 +431,36 @@ TEST_F(RosterCommandsTest, JsonUsesProtoFieldNames) {
   EXPECT_THAT(run.out, HasSubstr("\"time_zone\":\"Europe/Berlin\""));
 }
 
+TEST_F(RosterCommandsTest, RosterChangesPrintsTheFeedUpToNowOrAfterAPosition) {
+  rosterpb::Team team = CreateTeam("Feed Island", "island");
+
+  Outcome all = Salesctl("roster-changes");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(LineWith(all.out, team.id()), ContainsRegex("team-created +from - +"));
+
+  // --json: one RosterChange per line; the team's gives the position.
+  Outcome json = Salesctl("roster-changes --json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const std::string created = LineWith(json.out, team.id());
+  const size_t at = created.find("\"sequence\":\"");
+  ASSERT_NE(at, std::string::npos) << created;
+  const std::string sequence = created.substr(at + 12, created.find('"', at + 12) - (at + 12));
+
+  // After that position: only the later change, with the day it counts from.
+  ASSERT_EQ(Salesctl(absl::StrCat("team-update ", team.id(),
+                                  " --currency=USD --effective_date=2030-01-01"))
+                .exit_code,
+            0);
+  Outcome after = Salesctl(absl::StrCat("roster-changes --after=", sequence));
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_THAT(after.out, ContainsRegex("team-updated +from 2030-01-01 +" + team.id()));
+  EXPECT_THAT(after.out, Not(HasSubstr("team-created")));
+
+  Outcome negative = Salesctl("roster-changes --after=-1");
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_THAT(negative.err, HasSubstr("--after"));
+}
+
 TEST_F(RosterCommandsTest, ServerErrorsExitOneWithCodeAndMessage) {
   Outcome run = Salesctl("team-get t_nowhere");
   EXPECT_EQ(run.exit_code, 1);
