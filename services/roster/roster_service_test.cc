@@ -47,6 +47,7 @@
 #include "common/status.h"
 #include "common/store/migrations.h"
 #include "common/testing/databases.h"
+#include "common/testing/proto_matchers.h"
 #include "common/testing/service_harness.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/test_env.h"
@@ -64,6 +65,7 @@ namespace {
 namespace rosterpb = ::salesteam::roster::v1;
 using DateProto = ::salesteam::type::v1::Date;
 using ::salesteam::testing::DatabaseKind;
+using ::salesteam::testing::EqualsProto;
 using ::salesteam::testing::ServiceHarness;
 using ::salesteam::testing::StatusIs;
 using ::salesteam::testing::TestDatabase;
@@ -105,15 +107,6 @@ periods::Date FromProto(const DateProto& proto) {
   return periods::Date(proto.year(), proto.month(), proto.day());
 }
 std::string Iso(const DateProto& proto) { return periods::FormatIsoDate(FromProto(proto)); }
-
-MATCHER_P(EqualsProto, expected, "equals " + expected.ShortDebugString()) {
-  std::string diff;
-  google::protobuf::util::MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(&diff);
-  if (differencer.Compare(expected, arg)) return true;
-  *result_listener << "differs: " << diff;
-  return false;
-}
 
 MATCHER_P(DateIs, iso, std::string("is the date ") + iso) { return Iso(arg) == iso; }
 

@@ -19,6 +19,7 @@
 #include "common/store/fault_injecting_database.h"
 #include "common/store/migrations.h"
 #include "common/testing/databases.h"
+#include "common/testing/proto_matchers.h"
 #include "common/testing/status_matchers.h"
 #include "common/time/date.h"
 #include "common/time/timestamp.h"
@@ -33,6 +34,7 @@ namespace salesteam::roster {
 namespace {
 
 using ::salesteam::testing::DatabaseTest;
+using ::salesteam::testing::EqualsProto;
 using ::salesteam::testing::IsOkAndHolds;
 using ::salesteam::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -142,15 +144,6 @@ rosterpb::TrainingSession MakeSession(const std::string& id, const std::string& 
   session.set_recorded_by("mb_manager");
   *session.mutable_create_time() = Ts(kCreated);
   return session;
-}
-
-MATCHER_P(EqualsProto, expected, "equals " + expected.ShortDebugString()) {
-  std::string diff;
-  google::protobuf::util::MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(&diff);
-  if (differencer.Compare(expected, arg)) return true;
-  *result_listener << "differs: " << diff;
-  return false;
 }
 
 std::vector<int64_t> Sequences(const std::vector<rosterpb::RosterChange>& changes) {
