@@ -679,8 +679,8 @@ class RosterCore {
   absl::StatusOr<periods::Date> TermsEffectiveDate(const v1::UpdateTeamRequest& request,
                                                    const rosterpb::Team& shown,
                                                    bool terms_given) const {
-    absl::TimeZone zone = absl::UTCTimeZone();
-    if (!absl::LoadTimeZone(shown.time_zone(), &zone)) zone = absl::UTCTimeZone();
+    ASSIGN_OR_RETURN(absl::TimeZone zone,
+                     periods::LoadTimeZone(shown.time_zone(), "team.time_zone"));
     const periods::Date tomorrow = absl::ToCivilDay(Now(), zone) + 1;
     if (!request.has_terms_effective_date()) return tomorrow;
     if (!terms_given) {
